@@ -1,0 +1,19 @@
+//! Waymark's pure core: records, storage rules, schema migrations and domain logic.
+//!
+//! Nothing here touches a browser, a clock or a random number generator: callers pass `now` and random bytes in,
+//! so every rule is testable natively and the crate compiles for the app, the server and the tests alike.
+
+pub mod collection;
+pub mod crisis;
+pub mod merge;
+pub mod mood;
+pub mod record;
+pub mod repository;
+pub mod schema;
+pub mod store;
+
+pub use collection::Collection;
+pub use record::{Record, RecordId, Timestamp};
+pub use repository::{Loaded, Problem, ProblemKind, Repository, SaveError, Saved};
+pub use schema::RecordKind;
+pub use store::{KeyValueStore, MemoryStore, StoreError};

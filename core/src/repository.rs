@@ -1,0 +1,268 @@
+//! Records in a key–value store: one key per record, versioned, and never overwriting what cannot be read.
+//!
+//! Layout (all keys start with `waymark.`):
+//! - `waymark.rec.<kind>.<id>`: one record, as written by [`crate::schema::encode`];
+//! - `waymark.aside.<time>.<original key>`: data that could not be read, moved aside verbatim with the reason.
+//!
+//! One key per record means two open tabs never overwrite each other's records: each save touches only its own
+//! record, and a save that finds a newer copy (written meanwhile by another tab) keeps that copy instead.
+
+use crate::merge::{self, Winner};
+use crate::record::{Record, RecordId, Timestamp};
+use crate::schema::{self, RecordKind};
+use crate::store::{KeyValueStore, StoreError};
+use serde::{Deserialize, Serialize};
+
+const RECORD_PREFIX: &str = "waymark.rec.";
+const ASIDE_PREFIX: &str = "waymark.aside.";
+
+/// The storage key of one record.
+pub fn record_key(kind: &str, id: &RecordId) -> String {
+    format!("{RECORD_PREFIX}{kind}.{id}")
+}
+
+/// The kind named in a record key (`waymark.rec.<kind>.<id>`), if it is one.
+pub fn kind_of_key(key: &str) -> Option<&str> {
+    key.strip_prefix(RECORD_PREFIX)?
+        .split_once('.')
+        .map(|(kind, _)| kind)
+}
+
+/// True for every key Waymark owns, so "delete everything" and diagnostics can find them.
+pub fn is_waymark_key(key: &str) -> bool {
+    key.starts_with("waymark.")
+}
+
+/// Something found in storage that could not be loaded, and what was done about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub kind: ProblemKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// Unreadable: moved, exactly as it was, to `aside_key`.
+    SetAside { aside_key: String, reason: String },
+    /// Written by a newer Waymark: left untouched where it is, for that version to read.
+    NewerVersion { found: u32, supported: u32 },
+    /// Unreadable, and storage refused to move it aside: left untouched where it is.
+    LeftInPlace { reason: String, error: StoreError },
+    /// Storage itself failed while reading.
+    ReadFailed(StoreError),
+}
+
+/// Data kept aside because it could not be read, as stored under an aside key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AsideEntry {
+    /// Where the data was found.
+    pub key: String,
+    /// Why it could not be read.
+    pub reason: String,
+    /// When it was moved aside.
+    pub found: Timestamp,
+    /// The stored text, unchanged.
+    pub raw: String,
+}
+
+/// What loading a kind of record found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loaded<K> {
+    /// Every readable record, tombstones included, oldest first.
+    pub records: Vec<Record<K>>,
+    pub problems: Vec<Problem>,
+}
+
+/// The result of a save that storage accepted or that lost to a newer copy.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Saved<K> {
+    Written,
+    /// Another tab had already stored a newer change to this record; that copy was kept and is returned.
+    KeptNewer(Record<K>),
+}
+
+/// Why a save did not happen. In every case the stored data is unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SaveError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "A newer version of Waymark has saved this item. Reload the page to use the newer version."
+    )]
+    NewerVersionStored { found: u32, supported: u32 },
+}
+
+/// Typed access to records in a [`KeyValueStore`].
+#[derive(Clone, Debug)]
+pub struct Repository<S> {
+    store: S,
+}
+
+impl<S: KeyValueStore> Repository<S> {
+    pub fn new(store: S) -> Self {
+        Repository { store }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Loads every record of kind `K`. Unreadable data is moved aside; data from a newer version is left alone.
+    pub fn load_all<K: RecordKind>(&self, now: Timestamp) -> Loaded<K> {
+        let prefix = format!("{RECORD_PREFIX}{}.", K::KIND);
+        let mut loaded = Loaded {
+            records: Vec::new(),
+            problems: Vec::new(),
+        };
+        let keys = match self.store.keys() {
+            Ok(keys) => keys,
+            Err(error) => {
+                loaded.problems.push(Problem {
+                    key: prefix,
+                    kind: ProblemKind::ReadFailed(error),
+                });
+                return loaded;
+            }
+        };
+        let mut keys: Vec<String> = keys
+            .into_iter()
+            .filter(|key| key.starts_with(&prefix))
+            .collect();
+        keys.sort_unstable();
+        for key in keys {
+            let one = self.load_key::<K>(&key, now);
+            loaded.records.extend(one.records);
+            loaded.problems.extend(one.problems);
+        }
+        loaded
+            .records
+            .sort_unstable_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        loaded
+    }
+
+    /// Loads the record stored under one key (for example after another tab changed it).
+    /// No record and no problem means the key holds nothing.
+    pub fn load_key<K: RecordKind>(&self, key: &str, now: Timestamp) -> Loaded<K> {
+        let mut loaded = Loaded {
+            records: Vec::new(),
+            problems: Vec::new(),
+        };
+        let text = match self.store.get(key) {
+            Ok(Some(text)) => text,
+            Ok(None) => return loaded,
+            Err(error) => {
+                loaded.problems.push(Problem {
+                    key: key.to_owned(),
+                    kind: ProblemKind::ReadFailed(error),
+                });
+                return loaded;
+            }
+        };
+        match self.read::<K>(key, &text) {
+            Ok(record) => loaded.records.push(record),
+            Err(schema::DecodeError::Newer { found, supported }) => {
+                loaded.problems.push(Problem {
+                    key: key.to_owned(),
+                    kind: ProblemKind::NewerVersion { found, supported },
+                });
+            }
+            Err(error) => {
+                let reason = error.to_string();
+                let kind = match self.move_aside(key, &text, &reason, now) {
+                    Ok(aside_key) => ProblemKind::SetAside { aside_key, reason },
+                    Err(error) => ProblemKind::LeftInPlace { reason, error },
+                };
+                loaded.problems.push(Problem {
+                    key: key.to_owned(),
+                    kind,
+                });
+            }
+        }
+        loaded
+    }
+
+    /// Saves a record unless storage already holds a newer change to it, or holds data this version cannot read.
+    pub fn save<K: RecordKind>(
+        &self,
+        record: &Record<K>,
+        now: Timestamp,
+    ) -> Result<Saved<K>, SaveError> {
+        let key = record_key(K::KIND, &record.id);
+        if let Some(text) = self.store.get(&key)? {
+            match self.read::<K>(&key, &text) {
+                Ok(held) => {
+                    if merge::newer(&held, record) == Winner::Held && held != *record {
+                        return Ok(Saved::KeptNewer(held));
+                    }
+                }
+                Err(schema::DecodeError::Newer { found, supported }) => {
+                    return Err(SaveError::NewerVersionStored { found, supported });
+                }
+                Err(error) => {
+                    self.move_aside(&key, &text, &error.to_string(), now)?;
+                }
+            }
+        }
+        self.store.set(&key, &schema::encode(record))?;
+        Ok(Saved::Written)
+    }
+
+    /// Everything kept aside, oldest first.
+    pub fn aside(&self) -> Result<Vec<AsideEntry>, StoreError> {
+        let mut keys: Vec<String> = self
+            .store
+            .keys()?
+            .into_iter()
+            .filter(|k| k.starts_with(ASIDE_PREFIX))
+            .collect();
+        keys.sort_unstable();
+        let mut entries = Vec::new();
+        for key in keys {
+            if let Some(text) = self.store.get(&key)? {
+                entries.push(serde_json::from_str(&text).unwrap_or(AsideEntry {
+                    key: key.clone(),
+                    reason: "kept aside".into(),
+                    found: Timestamp(0),
+                    raw: text,
+                }));
+            }
+        }
+        Ok(entries)
+    }
+
+    fn read<K: RecordKind>(&self, key: &str, text: &str) -> Result<Record<K>, schema::DecodeError> {
+        let decoded = schema::decode::<K>(text)?;
+        if record_key(K::KIND, &decoded.record.id) != key {
+            return Err(schema::DecodeError::Shape(
+                "the record's id does not match its key".into(),
+            ));
+        }
+        Ok(decoded.record)
+    }
+
+    /// Copies unreadable data to an aside key, then removes it from its own key. If the copy fails, nothing moves.
+    fn move_aside(
+        &self,
+        key: &str,
+        text: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<String, StoreError> {
+        let mut aside_key = format!("{ASIDE_PREFIX}{}.{key}", now.0);
+        let mut n = 1;
+        while self.store.get(&aside_key)?.is_some() {
+            n += 1;
+            aside_key = format!("{ASIDE_PREFIX}{}-{n}.{key}", now.0);
+        }
+        let entry = AsideEntry {
+            key: key.to_owned(),
+            reason: reason.to_owned(),
+            found: now,
+            raw: text.to_owned(),
+        };
+        let entry = serde_json::to_string(&entry).map_err(|e| StoreError::Failed(e.to_string()))?;
+        self.store.set(&aside_key, &entry)?;
+        self.store.remove(key)?;
+        Ok(aside_key)
+    }
+}

@@ -1,0 +1,163 @@
+//! The small interface storage sits behind, and its in-memory twin for native tests.
+//!
+//! The browser's `localStorage` implements it in the app; everything above it (the repository, migrations,
+//! setting data aside) is written once against this trait and tested natively.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Why storage refused a read or a write. The app shows these to the person; none is swallowed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("This browser is not letting Waymark keep data on this device.")]
+    Unavailable,
+    #[error("This device's storage for Waymark is full, so the last change was not saved.")]
+    QuotaExceeded,
+    #[error("Storage did not work: {0}")]
+    Failed(String),
+}
+
+/// A string key–value store with the semantics of `localStorage`: every call is synchronous and complete.
+pub trait KeyValueStore {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    fn remove(&self, key: &str) -> Result<(), StoreError>;
+    /// Every key, in no particular order.
+    fn keys(&self) -> Result<Vec<String>, StoreError>;
+}
+
+impl<S: KeyValueStore + ?Sized> KeyValueStore for &S {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        (**self).get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        (**self).set(key, value)
+    }
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        (**self).remove(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        (**self).keys()
+    }
+}
+
+impl<S: KeyValueStore + ?Sized> KeyValueStore for Rc<S> {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        (**self).get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        (**self).set(key, value)
+    }
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        (**self).remove(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        (**self).keys()
+    }
+}
+
+/// An in-memory store, optionally with a quota (counted like browsers do: characters of keys plus values).
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    entries: RefCell<BTreeMap<String, String>>,
+    quota: Option<usize>,
+    unavailable: Cell<bool>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store that refuses writes that would take it past `chars` characters.
+    pub fn with_quota(chars: usize) -> Self {
+        MemoryStore {
+            quota: Some(chars),
+            ..Self::default()
+        }
+    }
+
+    /// Makes every later call fail as if the browser had blocked storage (for tests).
+    pub fn make_unavailable(&self) {
+        self.unavailable.set(true);
+    }
+
+    /// A copy of everything stored, for assertions.
+    pub fn snapshot(&self) -> BTreeMap<String, String> {
+        self.entries.borrow().clone()
+    }
+
+    fn used_without(&self, key: &str) -> usize {
+        self.entries
+            .borrow()
+            .iter()
+            .filter(|(k, _)| k.as_str() != key)
+            .map(|(k, v)| k.chars().count() + v.chars().count())
+            .sum()
+    }
+
+    fn check_available(&self) -> Result<(), StoreError> {
+        if self.unavailable.get() {
+            Err(StoreError::Unavailable)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl KeyValueStore for MemoryStore {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.check_available()?;
+        Ok(self.entries.borrow().get(key).cloned())
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.check_available()?;
+        if let Some(quota) = self.quota {
+            let needed = self.used_without(key) + key.chars().count() + value.chars().count();
+            if needed > quota {
+                return Err(StoreError::QuotaExceeded);
+            }
+        }
+        self.entries
+            .borrow_mut()
+            .insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.check_available()?;
+        self.entries.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        self.check_available()?;
+        Ok(self.entries.borrow().keys().cloned().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_refuses_the_write_and_keeps_what_was_there() {
+        let store = MemoryStore::with_quota(10);
+        store.set("a", "12345").unwrap();
+        assert_eq!(store.set("b", "123456"), Err(StoreError::QuotaExceeded));
+        assert_eq!(store.get("a").unwrap().as_deref(), Some("12345"));
+        assert_eq!(store.get("b").unwrap(), None);
+        // Replacing a value counts only the new size.
+        store.set("a", "123456789").unwrap();
+    }
+
+    #[test]
+    fn unavailable_storage_says_so() {
+        let store = MemoryStore::new();
+        store.make_unavailable();
+        assert_eq!(store.get("a"), Err(StoreError::Unavailable));
+        assert_eq!(store.set("a", "b"), Err(StoreError::Unavailable));
+    }
+}
