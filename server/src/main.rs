@@ -1,0 +1,111 @@
+//! `waymark-server [--dist DIR] [--addr HOST:PORT]`: serve the built app.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use thiserror::Error;
+use tokio::net::TcpListener;
+use waymark_server::config::{Command, Config, USAGE};
+use waymark_server::server::{self, DRAIN_TIMEOUT};
+use waymark_server::{LoadError, StaticAssets, logging, router};
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, Error)]
+enum StartError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("could not start the async runtime: {0}")]
+    Runtime(#[source] io::Error),
+    #[error("could not install the signal handlers: {0}")]
+    Signals(#[source] io::Error),
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("could not announce the address on stdout: {0}")]
+    Announce(#[source] io::Error),
+    #[error("the server failed: {0}")]
+    Serve(#[source] io::Error),
+}
+
+fn main() -> ExitCode {
+    let command = Command::parse(std::env::args_os().skip(1), |name| std::env::var_os(name));
+    let config = match command {
+        Ok(Command::Serve(config)) => config,
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("waymark-server {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("waymark-server: {err}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    logging::init();
+    match run(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("waymark-server: error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(config: Config) -> Result<(), StartError> {
+    let dist = absolute(config.dist);
+    tracing::info!(dist = %dist.display(), "loading and compressing the app");
+    let assets = StaticAssets::load(&dist)?;
+    let summary = assets.summary();
+    tracing::info!(
+        files = summary.files,
+        bytes = summary.bytes,
+        compressed_bytes = summary.smallest_bytes,
+        "app loaded"
+    );
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(StartError::Runtime)?;
+    runtime.block_on(async {
+        let shutdown = server::shutdown_signal().map_err(StartError::Signals)?;
+        let listener =
+            TcpListener::bind(&config.addr)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.addr.clone(),
+                    source,
+                })?;
+        let local = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.addr.clone(),
+            source,
+        })?;
+        announce(&format!("Waymark is running at http://{local}/"))
+            .map_err(StartError::Announce)?;
+        tracing::info!(%local, "listening");
+        server::serve(listener, router(assets), shutdown, DRAIN_TIMEOUT)
+            .await
+            .map_err(StartError::Serve)?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// The one line on stdout, flushed so a supervisor or test reading the pipe sees it at once.
+fn announce(line: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "{line}")?;
+    stdout.flush()
+}
+
+/// The dist path made absolute for clearer logs and errors (left as is if that fails).
+fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
+}
