@@ -1,0 +1,63 @@
+//! The app shell: header with Help now, the page, and the bottom navigation, around the router.
+
+use crate::components::{
+    bottom_nav::BottomNav, site_header::SiteHeader, status_banners::StatusBanners,
+};
+use crate::pages::{
+    activity::ActivityPage, help_now::HelpNowPage, mood::MoodPage, my_data::MyDataPage,
+    not_found::NotFoundPage, plan::PlanPage, today::TodayPage,
+};
+use crate::state::provide_app_state;
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_app_state();
+    view! {
+        <Router>
+            <SiteHeader/>
+            <StatusBanners/>
+            <main id="main" class="page">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=TodayPage/>
+                    <Route path=path!("/mood") view=MoodPage/>
+                    <Route path=path!("/activity") view=ActivityPage/>
+                    <Route path=path!("/plan") view=PlanPage/>
+                    <Route path=path!("/data") view=MyDataPage/>
+                    <Route path=path!("/help") view=HelpNowPage/>
+                </Routes>
+            </main>
+            <BottomNav/>
+            <FocusOnNavigate/>
+        </Router>
+    }
+}
+
+/// After moving to another page, puts keyboard and screen-reader focus on the new page's heading.
+#[component]
+fn FocusOnNavigate() -> impl IntoView {
+    let location = use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|previous| previous != path) {
+            request_animation_frame(|| {
+                let heading = document().query_selector("main h1").ok().flatten();
+                if let Some(heading) = heading
+                    .and_then(|h| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(h).ok())
+                {
+                    let _ = heading.focus();
+                }
+            });
+        }
+        path
+    });
+}
+
+/// Sets the browser tab's title for a page.
+pub fn set_page_title(page: &str) {
+    document().set_title(&format!("{page} – Waymark"));
+}

@@ -1,0 +1,76 @@
+use crate::browser::clock;
+use crate::components::mood_face::MoodFace;
+use crate::state::use_app_state;
+use leptos::prelude::*;
+use waymark_core::mood::{CheckIn, MoodLevel};
+use waymark_core::{Record, RecordId};
+
+/// What the last tap did, for the quiet confirmation line.
+#[derive(Clone, PartialEq)]
+enum Feedback {
+    Saved {
+        id: RecordId,
+        mood: MoodLevel,
+        at: waymark_core::Timestamp,
+    },
+    Undone,
+}
+
+/// One tap records how the person feels now; a quiet line confirms it and offers undo.
+#[component]
+pub fn QuickCheckIn() -> impl IntoView {
+    let state = use_app_state();
+    let feedback = RwSignal::new(None::<Feedback>);
+
+    let check_in = move |mood: MoodLevel| {
+        let now = clock::now();
+        let record = Record::new(clock::new_id(), now, CheckIn { mood, at: now });
+        let id = record.id.clone();
+        if state.save_check_in(record) {
+            feedback.set(Some(Feedback::Saved { id, mood, at: now }));
+        }
+    };
+    let undo = move |_| {
+        let Some(Feedback::Saved { id, .. }) = feedback.get_untracked() else {
+            return;
+        };
+        let Some(mut record) = state.check_ins.with_untracked(|c| c.get(&id).cloned()) else {
+            return;
+        };
+        record.delete(clock::now());
+        if state.save_check_in(record) {
+            feedback.set(Some(Feedback::Undone));
+        }
+    };
+
+    view! {
+        <section class="card check-in" aria-labelledby="check-in-title">
+            <h2 id="check-in-title">"How are you feeling right now?"</h2>
+            <div class="mood-options" role="group" aria-labelledby="check-in-title">
+                {MoodLevel::ALL
+                    .map(|mood| {
+                        view! {
+                            <button type="button" class="mood-option" on:click=move |_| check_in(mood)>
+                                <MoodFace mood=mood/>
+                                <span>{mood.label()}</span>
+                            </button>
+                        }
+                    })}
+            </div>
+            <div class="check-in-feedback">
+                <p role="status">
+                    {move || match feedback.get() {
+                        Some(Feedback::Saved { mood, at, .. }) => {
+                            format!("Saved: {} at {}.", mood.label(), clock::format_time(at))
+                        }
+                        Some(Feedback::Undone) => "Check-in removed.".to_owned(),
+                        None => String::new(),
+                    }}
+                </p>
+                <Show when=move || matches!(feedback.get(), Some(Feedback::Saved { .. }))>
+                    <button type="button" class="button-quiet" on:click=undo>"Undo"</button>
+                </Show>
+            </div>
+        </section>
+    }
+}

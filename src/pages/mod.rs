@@ -1,0 +1,9 @@
+//! One file per screen.
+
+pub mod activity;
+pub mod help_now;
+pub mod mood;
+pub mod my_data;
+pub mod not_found;
+pub mod plan;
+pub mod today;

@@ -1,0 +1,107 @@
+//! The app's state: one signal per record kind plus what the person must be told, held in a small `Copy` handle.
+//!
+//! Nothing else writes storage. Every change saves first and shows second; a failure is kept in `save_error` for the
+//! banner. A `storage` event from another tab reloads just the key it names.
+
+use crate::browser::{clock, local_store::LocalStore, persistence, service_worker};
+use leptos::prelude::*;
+use waymark_core::mood::CheckIn;
+use waymark_core::{Collection, Problem, Record, Repository, SaveError};
+
+/// The one repository: `localStorage` through the core's rules.
+pub fn repository() -> Repository<LocalStore> {
+    Repository::new(LocalStore)
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub check_ins: RwSignal<Collection<CheckIn>>,
+    /// Data found in storage that could not be loaded (kept aside, or from a newer version).
+    pub problems: RwSignal<Vec<Problem>>,
+    /// The last save that failed, in words for the person.
+    pub save_error: RwSignal<Option<SaveError>>,
+    /// A new version of the app has installed and waits for the person to reload.
+    pub update_ready: RwSignal<bool>,
+    /// Whether the browser promised to keep the data (`None` until it has answered).
+    pub persisted: RwSignal<Option<bool>>,
+}
+
+/// The state provided by [`provide_app_state`].
+pub fn use_app_state() -> AppState {
+    expect_context::<AppState>()
+}
+
+/// Loads everything from storage, starts listening to other tabs and registers the service worker.
+pub fn provide_app_state() -> AppState {
+    let repo = repository();
+    let (check_ins, problems) = Collection::<CheckIn>::load(&repo, clock::now());
+    let state = AppState {
+        check_ins: RwSignal::new(check_ins),
+        problems: RwSignal::new(problems),
+        save_error: RwSignal::new(None),
+        update_ready: RwSignal::new(false),
+        persisted: RwSignal::new(None),
+    };
+    provide_context(state);
+    listen_to_other_tabs(state);
+    service_worker::register(state.update_ready);
+    leptos::task::spawn_local(async move {
+        state.persisted.set(Some(persistence::is_persisted().await))
+    });
+    state
+}
+
+impl AppState {
+    /// Saves a new or changed check-in. Returns whether it was saved; if not, the banner says why.
+    pub fn save_check_in(&self, record: Record<CheckIn>) -> bool {
+        let mut saved = false;
+        self.check_ins.update(|collection| {
+            match collection.save(&repository(), record, clock::now()) {
+                Ok(_) => saved = true,
+                Err(error) => self.save_error.set(Some(error)),
+            }
+        });
+        if saved {
+            self.save_error.set(None);
+            self.ask_to_keep_data();
+        }
+        saved
+    }
+
+    /// After the first thing worth keeping, ask the browser not to clear Waymark's data when space runs low.
+    fn ask_to_keep_data(&self) {
+        if self.persisted.get_untracked() == Some(true) {
+            return;
+        }
+        let persisted = self.persisted;
+        leptos::task::spawn_local(async move {
+            persisted.set(Some(persistence::request_persistence().await))
+        });
+    }
+
+    fn reload_everything(&self) {
+        let (check_ins, problems) = Collection::<CheckIn>::load(&repository(), clock::now());
+        self.check_ins.set(check_ins);
+        self.problems.set(problems);
+    }
+}
+
+fn listen_to_other_tabs(state: AppState) {
+    let handle = window_event_listener(leptos::ev::storage, move |event: web_sys::StorageEvent| {
+        match event.key() {
+            Some(key) => {
+                let mut found = Vec::new();
+                state
+                    .check_ins
+                    .update(|c| found = c.reload_key(&repository(), &key, clock::now()));
+                if !found.is_empty() {
+                    state.problems.update(|problems| problems.extend(found));
+                }
+            }
+            // Another tab cleared all of storage.
+            None => state.reload_everything(),
+        }
+    });
+    // The listener lives as long as the app.
+    std::mem::forget(handle);
+}
