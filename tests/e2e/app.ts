@@ -1,0 +1,41 @@
+// What the tests share: where the app's sections are, and how to wait for the app (not the static shell) to run.
+import { expect, type Page } from "@playwright/test";
+
+export const sections = [
+  { link: "Today", path: "/", heading: "Today" },
+  { link: "Mood", path: "/mood", heading: "Mood" },
+  { link: "Activity", path: "/activity", heading: "Activity" },
+  { link: "Plan", path: "/plan", heading: "Plan" },
+  { link: "My data", path: "/data", heading: "My data" },
+];
+
+export const routes = [...sections.map((s) => ({ path: s.path, heading: s.heading })), { path: "/help", heading: "Help now" }];
+
+/** Opens a page and waits until the app has replaced the static shell. */
+export async function openApp(page: Page, path = "/") {
+  await page.goto(path);
+  await waitForApp(page);
+}
+
+export async function waitForApp(page: Page) {
+  await expect(page.locator("#static-shell")).toHaveCount(0);
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+}
+
+/** Waits until a service worker controls the page (after the first visit, it serves the app offline). */
+export async function waitForServiceWorker(page: Page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
+    }
+  });
+}
+
+export function checkInButton(page: Page, mood: string) {
+  return page.getByRole("group", { name: "How are you feeling right now?" }).getByRole("button", { name: mood, exact: true });
+}
+
+export function moodEntries(page: Page) {
+  return page.locator(".entry-list li");
+}

@@ -1,0 +1,51 @@
+import { defineConfig } from "@playwright/test";
+import { fileURLToPath } from "node:url";
+import { dirname, resolve } from "node:path";
+
+// Browser tests: Debian's Chromium (never a downloaded browser) against the release build served by the real server.
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const port = Number(process.env.WAYMARK_TEST_PORT ?? 4810);
+export const baseURL = `http://127.0.0.1:${port}`;
+
+export const chromiumArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export default defineConfig({
+  testDir: ".",
+  outputDir: resolve(root, "test-results"),
+  timeout: 45_000,
+  expect: { timeout: 10_000 },
+  workers: 2,
+  forbidOnly: true,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    browserName: "chromium",
+    headless: true,
+    launchOptions: { executablePath: "/usr/bin/chromium", args: chromiumArgs },
+    isMobile: true,
+    hasTouch: true,
+    serviceWorkers: "allow",
+    trace: "off",
+  },
+  projects: [
+    { name: "phone 390", use: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 } },
+    { name: "narrow 320", use: { viewport: { width: 320, height: 640 }, deviceScaleFactor: 2 } },
+  ],
+  webServer: {
+    command: `"${root}/target/release/waymark-server" --dist "${root}/dist" --addr 127.0.0.1:${port}`,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    stdout: "ignore",
+    stderr: "ignore",
+    timeout: 30_000,
+  },
+});

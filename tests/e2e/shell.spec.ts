@@ -1,0 +1,79 @@
+import { expect, test } from "@playwright/test";
+import { openApp, routes, sections } from "./app";
+
+test("every section is reachable from the bottom navigation", async ({ page }) => {
+  await openApp(page, "/");
+  const nav = page.getByRole("navigation", { name: "Sections" });
+  for (const section of [...sections].reverse()) {
+    await nav.getByRole("link", { name: section.link, exact: true }).click();
+    await expect(page).toHaveURL(section.path);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(section.heading);
+    await expect(nav.getByRole("link", { name: section.link, exact: true })).toHaveAttribute("aria-current", "page");
+  }
+});
+
+test("Help now is one tap from every section and lists real contacts", async ({ page }) => {
+  for (const section of sections) {
+    await openApp(page, section.path);
+    await page.getByRole("banner").getByRole("link", { name: "Help now" }).click();
+    await expect(page).toHaveURL("/help");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Help now");
+    for (const href of ["tel:999", "tel:111", "tel:116123", "sms:85258?&body=SHOUT"]) {
+      await expect(page.locator(`a[href="${href}"]`)).toBeVisible();
+    }
+    await expect(page.getByRole("link", { name: "Call 116 123" })).toBeVisible();
+  }
+});
+
+test("a deep link opens its page, and an unknown address says so kindly", async ({ page }) => {
+  await openApp(page, "/activity");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Activity");
+  await openApp(page, "/no/such/page");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("We could not find that page");
+  await page.getByRole("link", { name: "Go to Today" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Today");
+});
+
+test("moving to another page moves focus to its heading", async ({ page }) => {
+  await openApp(page, "/");
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Plan" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Plan" })).toBeFocused();
+});
+
+test("Help-now contacts show without any script (the app's code never loaded)", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/mood");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Help now");
+  await expect(page.getByRole("link", { name: "Call 999" })).toHaveAttribute("href", "tel:999");
+  await expect(page.getByRole("link", { name: "Text SHOUT to 85258" })).toHaveAttribute("href", "sms:85258?&body=SHOUT");
+  await expect(page.getByRole("banner").getByRole("link", { name: "Help now" })).toBeVisible();
+  await context.close();
+});
+
+test("Help-now contacts show when the wasm download fails", async ({ page }) => {
+  await page.route("**/*.wasm", (route) => route.abort());
+  await page.goto("/");
+  await expect(page.getByRole("link", { name: "Call 111, then choose the mental health option (option 2)" })).toBeVisible();
+  await expect(page.locator("#static-shell")).toHaveCount(1);
+});
+
+test("no request leaves the app's own origin", async ({ page, baseURL }) => {
+  const foreign: string[] = [];
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(`${baseURL}/`) && !url.startsWith("data:") && !url.startsWith("blob:")) foreign.push(url);
+  });
+  for (const route of routes) await openApp(page, route.path);
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  expect(foreign).toEqual([]);
+});
+
+test("the page fits a phone's width without sideways scrolling", async ({ page }) => {
+  for (const route of routes) {
+    await openApp(page, route.path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, route.path).toBeLessThanOrEqual(0);
+  }
+});

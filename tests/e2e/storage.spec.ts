@@ -1,0 +1,133 @@
+import { expect, test } from "@playwright/test";
+import { checkInButton, moodEntries, openApp, waitForApp } from "./app";
+
+test("a check-in is saved with one tap and survives a reload", async ({ page }) => {
+  await openApp(page, "/");
+  await checkInButton(page, "Good").click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved: Good at" })).toBeVisible();
+  await page.reload();
+  await waitForApp(page);
+  await expect(page.getByText(/Your last check-in: Good,/)).toBeVisible();
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Mood" }).click();
+  await expect(moodEntries(page)).toHaveCount(1);
+  await expect(moodEntries(page).first()).toContainText("Good");
+  // Stored as one versioned record under its own key.
+  const stored = await page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith("waymark.rec.mood_check_in."))
+      .map((k) => JSON.parse(localStorage.getItem(k)!)),
+  );
+  expect(stored).toHaveLength(1);
+  expect(stored[0].v).toBe(1);
+  expect(stored[0].record.data.mood).toBe("good");
+  expect(stored[0].record.deleted).toBe(false);
+});
+
+test("undo removes the check-in just made (as a tombstone)", async ({ page }) => {
+  await openApp(page, "/");
+  await checkInButton(page, "Low").click();
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Check-in removed." })).toBeVisible();
+  await page.reload();
+  await waitForApp(page);
+  await page.goto("/mood");
+  await waitForApp(page);
+  await expect(page.getByText("No check-ins yet.")).toBeVisible();
+  const deleted = await page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith("waymark.rec.mood_check_in."))
+      .map((k) => JSON.parse(localStorage.getItem(k)!).record.deleted),
+  );
+  expect(deleted).toEqual([true]);
+});
+
+test("two tabs each write a check-in, and both show in both tabs", async ({ context }) => {
+  const tabA = await context.newPage();
+  const tabB = await context.newPage();
+  await openApp(tabA, "/mood");
+  await openApp(tabB, "/");
+  await checkInButton(tabB, "Very low").click();
+  // Tab A hears about tab B's write through the storage event, without a reload.
+  await expect(moodEntries(tabA)).toHaveCount(1);
+  await tabA.goto("/");
+  await waitForApp(tabA);
+  await checkInButton(tabA, "Very good").click();
+  await tabB.goto("/mood");
+  await waitForApp(tabB);
+  await tabA.goto("/mood");
+  await waitForApp(tabA);
+  for (const tab of [tabA, tabB]) {
+    await expect(moodEntries(tab)).toHaveCount(2);
+    await expect(tab.locator(".entry-list")).toContainText("Very low");
+    await expect(tab.locator(".entry-list")).toContainText("Very good");
+  }
+});
+
+test("a full store is shown to the person, and what was saved before is kept", async ({ page }) => {
+  await openApp(page, "/");
+  await checkInButton(page, "Okay").click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved: Okay" })).toBeVisible();
+  // Fill the rest of this origin's localStorage.
+  await page.evaluate(() => {
+    const chunk = "x".repeat(256 * 1024);
+    for (let i = 0; ; i++) {
+      try {
+        localStorage.setItem(`filler-${i}`, chunk);
+      } catch {
+        for (let size = 128 * 1024; size >= 1; size = Math.floor(size / 2)) {
+          try {
+            localStorage.setItem(`filler-small-${i}-${size}`, "x".repeat(size));
+          } catch {
+            /* try smaller */
+          }
+        }
+        return;
+      }
+    }
+  });
+  await checkInButton(page, "Good").click();
+  const alert = page.getByRole("alert");
+  await expect(alert).toContainText("storage for Waymark is full");
+  await expect(alert).toContainText("Free up some space");
+  await page.goto("/mood");
+  await waitForApp(page);
+  await expect(moodEntries(page)).toHaveCount(1);
+  await expect(moodEntries(page).first()).toContainText("Okay");
+});
+
+test("data that cannot be read is kept aside and reported, never dropped", async ({ page }) => {
+  await openApp(page, "/");
+  const key = "waymark.rec.mood_check_in.6f1c2b9e-3d4a-4b5c-8d6e-7f8091a2b3c4";
+  const newerKey = "waymark.rec.mood_check_in.0f1c2b9e-3d4a-4b5c-8d6e-7f8091a2b3c4";
+  const newer = JSON.stringify({ v: 99, record: { id: "0f1c2b9e-3d4a-4b5c-8d6e-7f8091a2b3c4", future: true } });
+  await page.evaluate(
+    ([key, newerKey, newer]) => {
+      localStorage.setItem(key, '{"v":1,"record":{"trunca');
+      localStorage.setItem(newerKey, newer);
+    },
+    [key, newerKey, newer],
+  );
+  await page.reload();
+  await waitForApp(page);
+  await expect(page.getByText("Some saved data could not be read. It has been kept safe, not deleted.")).toBeVisible();
+  await expect(page.getByText("Some of your data was saved by a newer version of Waymark.")).toBeVisible();
+  await page.getByRole("link", { name: "See My data" }).click();
+  await expect(page.getByRole("heading", { name: "Data kept aside" })).toBeVisible();
+  await expect(page.locator(".aside-list")).toContainText(key);
+  const stored = await page.evaluate(
+    ([key, newerKey]) => {
+      const asideKey = Object.keys(localStorage).find((k) => k.startsWith("waymark.aside."))!;
+      return {
+        original: localStorage.getItem(key),
+        aside: JSON.parse(localStorage.getItem(asideKey)!),
+        newer: localStorage.getItem(newerKey),
+      };
+    },
+    [key, newerKey],
+  );
+  expect(stored.original).toBeNull();
+  expect(stored.aside.raw).toBe('{"v":1,"record":{"trunca');
+  expect(stored.aside.key).toBe(key);
+  // Data from a newer version is left exactly where it was.
+  expect(stored.newer).toBe(newer);
+});
