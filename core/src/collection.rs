@@ -113,10 +113,7 @@ mod tests {
         Record::new(
             RecordId::from_random_bytes([seed; 16]),
             Timestamp(now),
-            CheckIn {
-                mood: MoodLevel::Okay,
-                at: Timestamp(now),
-            },
+            CheckIn::new(MoodLevel::Okay, Timestamp(now)),
         )
     }
 

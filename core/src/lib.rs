@@ -3,10 +3,13 @@
 //! Nothing here touches a browser, a clock or a random number generator: callers pass `now` and random bytes in,
 //! so every rule is testable natively and the crate compiles for the app, the server and the tests alike.
 
+pub mod calendar;
 pub mod collection;
 pub mod crisis;
 pub mod merge;
 pub mod mood;
+pub mod mood_trends;
+pub mod questionnaire;
 pub mod record;
 pub mod repository;
 pub mod schema;

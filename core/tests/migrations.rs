@@ -1,7 +1,8 @@
 //! Every stored form ever released loads, through the real repository, as the current version reads it.
 
 use std::path::PathBuf;
-use waymark_core::mood::CheckIn;
+use waymark_core::mood::{CheckIn, CustomTag};
+use waymark_core::questionnaire::QuestionnaireResponse;
 use waymark_core::repository::record_key;
 use waymark_core::schema::decode;
 use waymark_core::{MemoryStore, Record, RecordKind, Repository, Timestamp};
@@ -54,4 +55,14 @@ fn check_every_version_loads<K: RecordKind + PartialEq + std::fmt::Debug>() {
 #[test]
 fn mood_check_ins_load_from_every_version() {
     check_every_version_loads::<CheckIn>();
+}
+
+#[test]
+fn custom_tags_load_from_every_version() {
+    check_every_version_loads::<CustomTag>();
+}
+
+#[test]
+fn questionnaires_load_from_every_version() {
+    check_every_version_loads::<QuestionnaireResponse>();
 }

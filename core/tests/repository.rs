@@ -13,10 +13,7 @@ fn check_in(seed: u8, mood: MoodLevel, now: i64) -> Record<CheckIn> {
     Record::new(
         RecordId::from_random_bytes([seed; 16]),
         Timestamp(now),
-        CheckIn {
-            mood,
-            at: Timestamp(now),
-        },
+        CheckIn::new(mood, Timestamp(now)),
     )
 }
 
@@ -164,7 +161,7 @@ fn saving_over_unreadable_data_moves_it_aside_first() {
 
 #[test]
 fn a_full_store_refuses_the_save_and_changes_nothing() {
-    let store = MemoryStore::with_quota(400);
+    let store = MemoryStore::with_quota(800);
     let repo = Repository::new(&store);
     let first = check_in(1, MoodLevel::Good, 100);
     repo.save(&first, Timestamp(100)).unwrap();
