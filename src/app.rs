@@ -5,7 +5,8 @@ use crate::components::{
 };
 use crate::pages::{
     activity::ActivityPage, help_now::HelpNowPage, mood::MoodPage, my_data::MyDataPage,
-    not_found::NotFoundPage, plan::PlanPage, today::TodayPage,
+    not_found::NotFoundPage, plan::PlanPage, questionnaire::QuestionnairePage,
+    questionnaire_results::QuestionnaireResultsPage, today::TodayPage,
 };
 use crate::state::provide_app_state;
 use leptos::prelude::*;
@@ -25,6 +26,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=TodayPage/>
                     <Route path=path!("/mood") view=MoodPage/>
+                    <Route path=path!("/mood/questionnaire") view=QuestionnairePage/>
+                    <Route path=path!("/mood/results") view=QuestionnaireResultsPage/>
                     <Route path=path!("/activity") view=ActivityPage/>
                     <Route path=path!("/plan") view=PlanPage/>
                     <Route path=path!("/data") view=MyDataPage/>

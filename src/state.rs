@@ -5,8 +5,10 @@
 
 use crate::browser::{clock, local_store::LocalStore, persistence, service_worker};
 use leptos::prelude::*;
-use waymark_core::mood::CheckIn;
-use waymark_core::{Collection, Problem, Record, Repository, SaveError};
+use waymark_core::mood::{CheckIn, CustomTag};
+use waymark_core::questionnaire::QuestionnaireResponse;
+use waymark_core::repository;
+use waymark_core::{Collection, Problem, Record, RecordKind, Repository, SaveError};
 
 /// The one repository: `localStorage` through the core's rules.
 pub fn repository() -> Repository<LocalStore> {
@@ -16,6 +18,9 @@ pub fn repository() -> Repository<LocalStore> {
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub check_ins: RwSignal<Collection<CheckIn>>,
+    /// Tags the person added to their own list.
+    pub custom_tags: RwSignal<Collection<CustomTag>>,
+    pub questionnaires: RwSignal<Collection<QuestionnaireResponse>>,
     /// Data found in storage that could not be loaded (kept aside, or from a newer version).
     pub problems: RwSignal<Vec<Problem>>,
     /// The last save that failed, in words for the person.
@@ -33,15 +38,16 @@ pub fn use_app_state() -> AppState {
 
 /// Loads everything from storage, starts listening to other tabs and registers the service worker.
 pub fn provide_app_state() -> AppState {
-    let repo = repository();
-    let (check_ins, problems) = Collection::<CheckIn>::load(&repo, clock::now());
     let state = AppState {
-        check_ins: RwSignal::new(check_ins),
-        problems: RwSignal::new(problems),
+        check_ins: RwSignal::new(Collection::default()),
+        custom_tags: RwSignal::new(Collection::default()),
+        questionnaires: RwSignal::new(Collection::default()),
+        problems: RwSignal::new(Vec::new()),
         save_error: RwSignal::new(None),
         update_ready: RwSignal::new(false),
         persisted: RwSignal::new(None),
     };
+    state.reload_everything();
     provide_context(state);
     listen_to_other_tabs(state);
     service_worker::register(state.update_ready);
@@ -54,8 +60,24 @@ pub fn provide_app_state() -> AppState {
 impl AppState {
     /// Saves a new or changed check-in. Returns whether it was saved; if not, the banner says why.
     pub fn save_check_in(&self, record: Record<CheckIn>) -> bool {
+        self.save(self.check_ins, record)
+    }
+
+    pub fn save_custom_tag(&self, record: Record<CustomTag>) -> bool {
+        self.save(self.custom_tags, record)
+    }
+
+    pub fn save_questionnaire(&self, record: Record<QuestionnaireResponse>) -> bool {
+        self.save(self.questionnaires, record)
+    }
+
+    fn save<K: RecordKind + Send + Sync>(
+        &self,
+        collection: RwSignal<Collection<K>>,
+        record: Record<K>,
+    ) -> bool {
         let mut saved = false;
-        self.check_ins.update(|collection| {
+        collection.update(|collection| {
             match collection.save(&repository(), record, clock::now()) {
                 Ok(_) => saved = true,
                 Err(error) => self.save_error.set(Some(error)),
@@ -79,25 +101,49 @@ impl AppState {
         });
     }
 
+    /// Loads every kind of record from storage, replacing what is held.
     fn reload_everything(&self) {
-        let (check_ins, problems) = Collection::<CheckIn>::load(&repository(), clock::now());
+        let (repo, now) = (repository(), clock::now());
+        let mut problems = Vec::new();
+        let (check_ins, found) = Collection::load(&repo, now);
+        problems.extend(found);
+        let (custom_tags, found) = Collection::load(&repo, now);
+        problems.extend(found);
+        let (questionnaires, found) = Collection::load(&repo, now);
+        problems.extend(found);
         self.check_ins.set(check_ins);
+        self.custom_tags.set(custom_tags);
+        self.questionnaires.set(questionnaires);
         self.problems.set(problems);
     }
+
+    /// Re-reads one key another tab changed, into the collection of its kind.
+    fn reload_key(&self, key: &str) {
+        let found = match repository::kind_of_key(key) {
+            Some(CheckIn::KIND) => reload_into(self.check_ins, key),
+            Some(CustomTag::KIND) => reload_into(self.custom_tags, key),
+            Some(QuestionnaireResponse::KIND) => reload_into(self.questionnaires, key),
+            _ => return,
+        };
+        if !found.is_empty() {
+            self.problems.update(|problems| problems.extend(found));
+        }
+    }
+}
+
+fn reload_into<K: RecordKind + Send + Sync>(
+    collection: RwSignal<Collection<K>>,
+    key: &str,
+) -> Vec<Problem> {
+    let mut found = Vec::new();
+    collection.update(|c| found = c.reload_key(&repository(), key, clock::now()));
+    found
 }
 
 fn listen_to_other_tabs(state: AppState) {
     let handle = window_event_listener(leptos::ev::storage, move |event: web_sys::StorageEvent| {
         match event.key() {
-            Some(key) => {
-                let mut found = Vec::new();
-                state
-                    .check_ins
-                    .update(|c| found = c.reload_key(&repository(), &key, clock::now()));
-                if !found.is_empty() {
-                    state.problems.update(|problems| problems.extend(found));
-                }
-            }
+            Some(key) => state.reload_key(&key),
             // Another tab cleared all of storage.
             None => state.reload_everything(),
         }

@@ -43,3 +43,73 @@ pub fn format_time(at: Timestamp) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.0 as f64));
     format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
 }
+
+/// The device's time zone, as the core's calendar asks for it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BrowserZone;
+
+impl waymark_core::calendar::UtcOffset for BrowserZone {
+    fn offset_minutes_at(&self, at: Timestamp) -> i32 {
+        // JavaScript gives minutes to add to local time to get UTC, for the zone rules in force at that instant.
+        -(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.0 as f64)).get_timezone_offset()
+            as i32)
+    }
+}
+
+/// Today's date where the person is.
+pub fn today() -> waymark_core::calendar::LocalDate {
+    waymark_core::calendar::local_date(now(), &BrowserZone)
+}
+
+/// A time as `<input type="datetime-local">` shows it: "2026-11-21T14:05", local time.
+pub fn to_input_value(at: Timestamp) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.0 as f64));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    )
+}
+
+/// Reads a `datetime-local` value as local time (the browser applies the zone's rules, clock changes included).
+pub fn from_input_value(value: &str) -> Option<Timestamp> {
+    let millis = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
+    millis.is_finite().then_some(Timestamp(millis as i64))
+}
+
+/// A local date in words, for example "Saturday 21 November 2026".
+pub fn format_date(date: waymark_core::calendar::LocalDate) -> String {
+    format!(
+        "{} {} {} {}",
+        date.weekday().name(),
+        date.day(),
+        month_name(date.month()),
+        date.year()
+    )
+}
+
+/// A local date in few words, for example "21 Nov".
+pub fn format_short_date(date: waymark_core::calendar::LocalDate) -> String {
+    format!("{} {}", date.day(), &month_name(date.month())[..3])
+}
+
+fn month_name(month: u8) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    MONTHS[(month.clamp(1, 12) - 1) as usize]
+}

@@ -1,7 +1,13 @@
 //! Pieces of the shell and of pages, one component per file.
 
 pub mod bottom_nav;
+pub mod check_in_editor;
+pub mod help_contacts;
 pub mod mood_face;
+pub mod mood_history;
+pub mod mood_trend;
+pub mod questionnaire_chart;
 pub mod quick_check_in;
 pub mod site_header;
 pub mod status_banners;
+pub mod support_now;

@@ -1,4 +1,5 @@
 use crate::browser::clock;
+use crate::components::check_in_editor::CheckInEditor;
 use crate::components::mood_face::MoodFace;
 use crate::state::use_app_state;
 use leptos::prelude::*;
@@ -21,14 +22,20 @@ enum Feedback {
 pub fn QuickCheckIn() -> impl IntoView {
     let state = use_app_state();
     let feedback = RwSignal::new(None::<Feedback>);
+    let editing = RwSignal::new(false);
 
     let check_in = move |mood: MoodLevel| {
         let now = clock::now();
-        let record = Record::new(clock::new_id(), now, CheckIn { mood, at: now });
+        let record = Record::new(clock::new_id(), now, CheckIn::new(mood, now));
         let id = record.id.clone();
         if state.save_check_in(record) {
             feedback.set(Some(Feedback::Saved { id, mood, at: now }));
+            editing.set(false);
         }
+    };
+    let saved_record = move || match feedback.get() {
+        Some(Feedback::Saved { id, .. }) => state.check_ins.with_untracked(|c| c.get(&id).cloned()),
+        _ => None,
     };
     let undo = move |_| {
         let Some(Feedback::Saved { id, .. }) = feedback.get_untracked() else {
@@ -40,6 +47,7 @@ pub fn QuickCheckIn() -> impl IntoView {
         record.delete(clock::now());
         if state.save_check_in(record) {
             feedback.set(Some(Feedback::Undone));
+            editing.set(false);
         }
     };
 
@@ -67,10 +75,20 @@ pub fn QuickCheckIn() -> impl IntoView {
                         None => String::new(),
                     }}
                 </p>
-                <Show when=move || matches!(feedback.get(), Some(Feedback::Saved { .. }))>
+                <Show when=move || matches!(feedback.get(), Some(Feedback::Saved { .. })) && !editing.get()>
                     <button type="button" class="button-quiet" on:click=undo>"Undo"</button>
+                    <button type="button" class="button-quiet" on:click=move |_| editing.set(true)>
+                        "Add a note or tags"
+                    </button>
                 </Show>
             </div>
+            {move || {
+                editing
+                    .get()
+                    .then(saved_record)
+                    .flatten()
+                    .map(|record| view! { <CheckInEditor record=record on_done=move |_| editing.set(false)/> })
+            }}
         </section>
     }
 }

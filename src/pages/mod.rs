@@ -6,4 +6,6 @@ pub mod mood;
 pub mod my_data;
 pub mod not_found;
 pub mod plan;
+pub mod questionnaire;
+pub mod questionnaire_results;
 pub mod today;

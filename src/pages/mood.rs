@@ -1,60 +1,78 @@
 use crate::app::set_page_title;
 use crate::browser::clock;
-use crate::components::mood_face::MoodFace;
+use crate::components::mood_history::{MoodHistory, UndoDelete};
+use crate::components::mood_trend::{MoodTrend, TagInsights};
 use crate::state::use_app_state;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use waymark_core::mood_trends::{MoodDays, MoodPoint};
 
-/// Mood: the person's check-ins, newest first.
+/// Mood: trends, tag insights, the questionnaires, and every check-in by day.
 #[component]
 pub fn MoodPage() -> impl IntoView {
     set_page_title("Mood");
     let state = use_app_state();
-    let entries = move || {
+    // Built once per change to the check-ins; every section reads it.
+    let days = Memo::new(move |_| {
         state.check_ins.with(|c| {
-            let mut live: Vec<_> = c.live().map(|r| (r.id.clone(), r.data.clone())).collect();
-            live.sort_unstable_by_key(|(id, check_in)| {
-                std::cmp::Reverse((check_in.at, id.clone()))
-            });
-            live
+            MoodDays::build(
+                c.all(),
+                |r| {
+                    (!r.deleted).then(|| MoodPoint {
+                        at: r.data.at,
+                        mood: r.data.mood,
+                        tags: &r.data.tags,
+                    })
+                },
+                &clock::BrowserZone,
+            )
         })
+    });
+    let has_check_ins = move || days.with(|d| d.check_in_count() > 0);
+    let just_deleted = RwSignal::new(None);
+    let has_results = move || {
+        state
+            .questionnaires
+            .with(|c| c.live().any(|r| r.data.pair().is_some()))
     };
+
     view! {
         <h1 tabindex="-1">"Mood"</h1>
-        <section class="card" aria-labelledby="mood-list-title">
-            <h2 id="mood-list-title">"Your check-ins"</h2>
-            <Show
-                when=move || state.check_ins.with(|c| c.live().next().is_some())
-                fallback=|| {
-                    view! {
+        <section class="card" aria-labelledby="questionnaires-title">
+            <h2 id="questionnaires-title">"PHQ-9 and GAD-7"</h2>
+            <p>"The two questionnaires your service uses, to see how things change over time."</p>
+            <div class="actions">
+                <A href="/mood/questionnaire" attr:class="button-link">"Answer the questionnaires"</A>
+                <Show when=has_results>
+                    <A href="/mood/results" attr:class="button-link quiet">"See your results"</A>
+                </Show>
+            </div>
+        </section>
+        <Show
+            when=has_check_ins
+            fallback=move || {
+                view! {
+                    <section class="card">
+                        <h2>"Your check-ins"</h2>
+                        <UndoDelete just_deleted=just_deleted/>
                         <p>"No check-ins yet. " <A href="/">"Check in from Today"</A> " whenever you like."</p>
-                    }
+                    </section>
                 }
-            >
-                <ul class="entry-list">
-                    {move || {
-                        entries()
-                            .into_iter()
-                            .map(|(_, check_in)| {
-                                view! {
-                                    <li class="entry">
-                                        <MoodFace mood=check_in.mood/>
-                                        <span class="entry-main">{check_in.mood.label()}</span>
-                                        <span class="entry-when">{clock::format_day_and_time(check_in.at)}</span>
-                                    </li>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </ul>
-            </Show>
-        </section>
-        <section class="card" aria-labelledby="mood-soon">
-            <h2 id="mood-soon">"Coming soon"</h2>
-            <p>
-                "Notes and tags, changing or removing a check-in, trends over time, and the PHQ-9 and GAD-7 "
-                "questionnaires your service uses."
-            </p>
-        </section>
+            }
+        >
+            <section class="card" aria-labelledby="trend-title">
+                <h2 id="trend-title">"How your mood has been"</h2>
+                <MoodTrend days=days/>
+            </section>
+            <section class="card" aria-labelledby="tags-title">
+                <h2 id="tags-title">"Tags and your mood"</h2>
+                <TagInsights days=days/>
+            </section>
+            <section class="card" aria-labelledby="history-title">
+                <h2 id="history-title">"Your check-ins"</h2>
+                <UndoDelete just_deleted=just_deleted/>
+                <MoodHistory days=days just_deleted=just_deleted/>
+            </section>
+        </Show>
     }
 }

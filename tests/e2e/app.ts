@@ -9,7 +9,12 @@ export const sections = [
   { link: "My data", path: "/data", heading: "My data" },
 ];
 
-export const routes = [...sections.map((s) => ({ path: s.path, heading: s.heading })), { path: "/help", heading: "Help now" }];
+export const routes = [
+  ...sections.map((s) => ({ path: s.path, heading: s.heading })),
+  { path: "/help", heading: "Help now" },
+  { path: "/mood/questionnaire", heading: "Questionnaires" },
+  { path: "/mood/results", heading: "Questionnaire results" },
+];
 
 /** Opens a page and waits until the app has replaced the static shell. */
 export async function openApp(page: Page, path = "/") {
@@ -39,3 +44,18 @@ export function checkInButton(page: Page, mood: string) {
 export function moodEntries(page: Page) {
   return page.locator(".entry-list li");
 }
+
+/** Answers all 16 questions: `phq9` and `gad7` are the option labels to choose, one per item. */
+export async function answerQuestionnaires(page: Page, phq9: string[], gad7: string[]) {
+  await page.goto("/mood/questionnaire");
+  await waitForApp(page);
+  await page.getByRole("button", { name: "Start" }).click();
+  for (const answer of [...phq9, ...gad7]) {
+    await page.getByRole("radio", { name: answer, exact: true }).check();
+    await page.getByRole("button", { name: "Next" }).click();
+  }
+  await page.getByRole("button", { name: "Skip and see results" }).click();
+  await expect(page).toHaveURL("/mood/results");
+}
+
+export const notAtAll = (n: number) => Array<string>(n).fill("Not at all");

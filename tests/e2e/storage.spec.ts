@@ -18,8 +18,8 @@ test("a check-in is saved with one tap and survives a reload", async ({ page }) 
       .map((k) => JSON.parse(localStorage.getItem(k)!)),
   );
   expect(stored).toHaveLength(1);
-  expect(stored[0].v).toBe(1);
-  expect(stored[0].record.data.mood).toBe("good");
+  expect(stored[0].v).toBe(2);
+  expect(stored[0].record.data).toMatchObject({ mood: "good", note: "", tags: [] });
   expect(stored[0].record.deleted).toBe(false);
 });
 
