@@ -135,14 +135,14 @@ fn newer_version_data_is_left_in_place_and_never_overwritten() {
         loaded.problems[0].kind,
         ProblemKind::NewerVersion {
             found: 99,
-            supported: 1
+            supported: CheckIn::VERSION
         }
     );
     assert_eq!(
         repo.save(&record, Timestamp(200)),
         Err(SaveError::NewerVersionStored {
             found: 99,
-            supported: 1
+            supported: CheckIn::VERSION
         })
     );
     assert_eq!(store.get(&key_of(&record)).unwrap(), Some(newer_text));
