@@ -66,3 +66,13 @@ fn custom_tags_load_from_every_version() {
 fn questionnaires_load_from_every_version() {
     check_every_version_loads::<QuestionnaireResponse>();
 }
+
+#[test]
+fn activity_sessions_load_from_every_version() {
+    check_every_version_loads::<waymark_core::activity::Session>();
+}
+
+#[test]
+fn activity_goals_load_from_every_version() {
+    check_every_version_loads::<waymark_core::activity::Goal>();
+}
