@@ -4,8 +4,8 @@ use crate::components::{
     bottom_nav::BottomNav, site_header::SiteHeader, status_banners::StatusBanners,
 };
 use crate::pages::{
-    activity::ActivityPage, help_now::HelpNowPage, mood::MoodPage, my_data::MyDataPage,
-    not_found::NotFoundPage, plan::PlanPage, questionnaire::QuestionnairePage,
+    activity::ActivityPage, goal_form::GoalFormPage, help_now::HelpNowPage, mood::MoodPage,
+    my_data::MyDataPage, not_found::NotFoundPage, plan::PlanPage, questionnaire::QuestionnairePage,
     questionnaire_results::QuestionnaireResultsPage, today::TodayPage,
 };
 use crate::state::provide_app_state;
@@ -29,6 +29,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/mood/questionnaire") view=QuestionnairePage/>
                     <Route path=path!("/mood/results") view=QuestionnaireResultsPage/>
                     <Route path=path!("/activity") view=ActivityPage/>
+                    <Route path=path!("/activity/goal/:id") view=GoalFormPage/>
                     <Route path=path!("/plan") view=PlanPage/>
                     <Route path=path!("/data") view=MyDataPage/>
                     <Route path=path!("/help") view=HelpNowPage/>

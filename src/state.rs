@@ -5,6 +5,7 @@
 
 use crate::browser::{clock, local_store::LocalStore, persistence, service_worker};
 use leptos::prelude::*;
+use waymark_core::activity::{Goal, Session};
 use waymark_core::mood::{CheckIn, CustomTag};
 use waymark_core::questionnaire::QuestionnaireResponse;
 use waymark_core::repository;
@@ -21,6 +22,8 @@ pub struct AppState {
     /// Tags the person added to their own list.
     pub custom_tags: RwSignal<Collection<CustomTag>>,
     pub questionnaires: RwSignal<Collection<QuestionnaireResponse>>,
+    pub goals: RwSignal<Collection<Goal>>,
+    pub sessions: RwSignal<Collection<Session>>,
     /// Data found in storage that could not be loaded (kept aside, or from a newer version).
     pub problems: RwSignal<Vec<Problem>>,
     /// The last save that failed, in words for the person.
@@ -42,6 +45,8 @@ pub fn provide_app_state() -> AppState {
         check_ins: RwSignal::new(Collection::default()),
         custom_tags: RwSignal::new(Collection::default()),
         questionnaires: RwSignal::new(Collection::default()),
+        goals: RwSignal::new(Collection::default()),
+        sessions: RwSignal::new(Collection::default()),
         problems: RwSignal::new(Vec::new()),
         save_error: RwSignal::new(None),
         update_ready: RwSignal::new(false),
@@ -69,6 +74,14 @@ impl AppState {
 
     pub fn save_questionnaire(&self, record: Record<QuestionnaireResponse>) -> bool {
         self.save(self.questionnaires, record)
+    }
+
+    pub fn save_goal(&self, record: Record<Goal>) -> bool {
+        self.save(self.goals, record)
+    }
+
+    pub fn save_session(&self, record: Record<Session>) -> bool {
+        self.save(self.sessions, record)
     }
 
     fn save<K: RecordKind + Send + Sync>(
@@ -111,9 +124,15 @@ impl AppState {
         problems.extend(found);
         let (questionnaires, found) = Collection::load(&repo, now);
         problems.extend(found);
+        let (goals, found) = Collection::load(&repo, now);
+        problems.extend(found);
+        let (sessions, found) = Collection::load(&repo, now);
+        problems.extend(found);
         self.check_ins.set(check_ins);
         self.custom_tags.set(custom_tags);
         self.questionnaires.set(questionnaires);
+        self.goals.set(goals);
+        self.sessions.set(sessions);
         self.problems.set(problems);
     }
 
@@ -123,6 +142,8 @@ impl AppState {
             Some(CheckIn::KIND) => reload_into(self.check_ins, key),
             Some(CustomTag::KIND) => reload_into(self.custom_tags, key),
             Some(QuestionnaireResponse::KIND) => reload_into(self.questionnaires, key),
+            Some(Goal::KIND) => reload_into(self.goals, key),
+            Some(Session::KIND) => reload_into(self.sessions, key),
             _ => return,
         };
         if !found.is_empty() {

@@ -3,6 +3,7 @@
 //! Nothing here touches a browser, a clock or a random number generator: callers pass `now` and random bytes in,
 //! so every rule is testable natively and the crate compiles for the app, the server and the tests alike.
 
+pub mod activity;
 pub mod calendar;
 pub mod collection;
 pub mod crisis;

@@ -2,12 +2,14 @@
 
 pub mod bottom_nav;
 pub mod check_in_editor;
+pub mod goal_progress;
 pub mod help_contacts;
 pub mod mood_face;
 pub mod mood_history;
 pub mod mood_trend;
 pub mod questionnaire_chart;
 pub mod quick_check_in;
+pub mod session_form;
 pub mod site_header;
 pub mod status_banners;
 pub mod support_now;

@@ -1,6 +1,7 @@
 //! One file per screen.
 
 pub mod activity;
+pub mod goal_form;
 pub mod help_now;
 pub mod mood;
 pub mod my_data;

@@ -3,12 +3,15 @@ use crate::browser::clock;
 use crate::components::quick_check_in::QuickCheckIn;
 use crate::state::use_app_state;
 use leptos::prelude::*;
+use leptos_router::components::A;
+use waymark_core::activity::{GoalStatus, Session, guideline_week, progress_words, week_progress};
 
-/// Today: how am I right now, and what comes next.
+/// Today: how am I right now, this week's activity, and what comes next.
 #[component]
 pub fn TodayPage() -> impl IntoView {
     set_page_title("Today");
     let state = use_app_state();
+    let today = clock::today();
     let last = move || {
         state.check_ins.with(|c| {
             c.live().max_by_key(|r| r.data.at).map(|r| {
@@ -20,13 +23,56 @@ pub fn TodayPage() -> impl IntoView {
             })
         })
     };
+    // This week's activity: each active goal in words, or the guideline minutes when there is no goal.
+    let this_week = move || {
+        state.sessions.with(|sessions| {
+            let sessions: Vec<&Session> = sessions.live().map(|r| &r.data).collect();
+            let monday = today.monday_of_week();
+            let goals: Vec<String> = state.goals.with(|goals| {
+                goals
+                    .live()
+                    .filter(|g| g.data.status == GoalStatus::Active)
+                    .map(|g| {
+                        let progress = week_progress(&g.data, &sessions, monday);
+                        format!(
+                            "{}: {}",
+                            g.data.title(),
+                            progress_words(&g.data, &progress, today)
+                        )
+                    })
+                    .collect()
+            });
+            if goals.is_empty() {
+                let week = guideline_week(&sessions, monday);
+                vec![format!(
+                    "{} active minutes so far this week.",
+                    week.moderate_equivalent + week.light
+                )]
+            } else {
+                goals
+            }
+        })
+    };
+    let reviews_due = move || {
+        state
+            .goals
+            .with(|goals| goals.live().filter(|g| g.data.review_due(today)).count())
+    };
     view! {
         <h1 tabindex="-1">"Today"</h1>
         <QuickCheckIn/>
         <p class="last-check-in">{last}</p>
+        <section class="card" aria-labelledby="today-activity">
+            <h2 id="today-activity">"This week's activity"</h2>
+            {move || this_week().into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
+            <Show when=move || { reviews_due() > 0 }>
+                <p><strong>"A goal is ready to look at again."</strong></p>
+            </Show>
+            <A href="/activity" attr:class="button-link quiet">"Log activity"</A>
+        </section>
         <section class="card" aria-labelledby="today-next">
             <h2 id="today-next">"Coming soon"</h2>
-            <p>"Your activity this week and your next step will show here once those parts of Waymark are ready."</p>
+            <p>"Your next step from your plan will show here once that part of Waymark is ready."</p>
         </section>
     }
 }

@@ -14,6 +14,7 @@ export const routes = [
   { path: "/help", heading: "Help now" },
   { path: "/mood/questionnaire", heading: "Questionnaires" },
   { path: "/mood/results", heading: "Questionnaire results" },
+  { path: "/activity/goal/new", heading: "Set a goal" },
 ];
 
 /** Opens a page and waits until the app has replaced the static shell. */
