@@ -31,8 +31,18 @@ const NOTES = [
   "",
 ];
 
-/** Returns [key, value] pairs for `checkIns` check-ins over `years` years ending `now`, and `pairs` questionnaires. */
-export function seedEntries({ now = Date.now(), years = 5, checkIns = 5500, pairs = 120, seed = 42 } = {}) {
+const KINDS = ["walking", "running", "cycling", "swimming", "dancing", "gardening", "strength", "yoga_or_stretching", "chair_based", "other"];
+const INTENSITIES = ["light", "moderate", "vigorous"];
+
+function isoDate(ms) {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * Returns [key, value] pairs for `checkIns` check-ins over `years` years ending `now`, `pairs` questionnaires,
+ * `sessions` activity sessions and `goals` activity goals (a few active, the rest finished or archived).
+ */
+export function seedEntries({ now = Date.now(), years = 5, checkIns = 5500, pairs = 120, sessions = 3200, goals = 20, seed = 42 } = {}) {
   const next = random(seed);
   const span = years * 365 * 86_400_000;
   const entries = [];
@@ -53,6 +63,34 @@ export function seedEntries({ now = Date.now(), years = 5, checkIns = 5500, pair
     phq9[8] = 0;
     const record = { id, created: at, updated: at, deleted: false, data: { at, phq9, gad7: answers(7), difficulty: null } };
     entries.push([`waymark.rec.questionnaire.${id}`, JSON.stringify({ v: 1, record })]);
+  }
+  for (let i = 0; i < sessions; i++) {
+    const id = uuid(next);
+    const at = Math.round(now - span + (span * (i + next())) / sessions);
+    const kind = KINDS[Math.floor(next() * KINDS.length)];
+    const data = {
+      kind,
+      custom_name: kind === "other" ? "Tai chi" : "",
+      minutes: 5 + Math.floor(next() * 55),
+      intensity: INTENSITIES[Math.floor(next() * 3)],
+      date: isoDate(at),
+    };
+    entries.push([`waymark.rec.activity_session.${id}`, JSON.stringify({ v: 1, record: { id, created: at, updated: at, deleted: next() < 0.02, data } })]);
+  }
+  for (let i = 0; i < goals; i++) {
+    const id = uuid(next);
+    const at = Math.round(now - span + (span * i) / goals);
+    const status = i >= goals - 3 ? "active" : i % 2 ? "finished" : "archived";
+    const data = {
+      activity: i % 3 ? KINDS[i % KINDS.length] : null,
+      target: i % 2 ? { unit: "minutes_per_week", amount: 60 } : { unit: "days_per_week", amount: 3 },
+      step_up: i % 2 ? { per_week: 10, ceiling: 150 } : null,
+      start: isoDate(at),
+      review: isoDate(at + 28 * 86_400_000),
+      why: "To feel stronger",
+      status,
+    };
+    entries.push([`waymark.rec.activity_goal.${id}`, JSON.stringify({ v: 1, record: { id, created: at, updated: at, deleted: false, data } })]);
   }
   for (const name of ["walked the dog"]) {
     const id = uuid(next);

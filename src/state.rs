@@ -9,7 +9,7 @@ use waymark_core::activity::{Goal, Session};
 use waymark_core::mood::{CheckIn, CustomTag};
 use waymark_core::questionnaire::QuestionnaireResponse;
 use waymark_core::repository;
-use waymark_core::{Collection, Problem, Record, RecordKind, Repository, SaveError};
+use waymark_core::{Collection, Problem, ProblemKind, Record, RecordKind, Repository, SaveError};
 
 /// The one repository: `localStorage` through the core's rules.
 pub fn repository() -> Repository<LocalStore> {
@@ -118,21 +118,33 @@ impl AppState {
     fn reload_everything(&self) {
         let (repo, now) = (repository(), clock::now());
         let mut problems = Vec::new();
-        let (check_ins, found) = Collection::load(&repo, now);
-        problems.extend(found);
-        let (custom_tags, found) = Collection::load(&repo, now);
-        problems.extend(found);
-        let (questionnaires, found) = Collection::load(&repo, now);
-        problems.extend(found);
-        let (goals, found) = Collection::load(&repo, now);
-        problems.extend(found);
-        let (sessions, found) = Collection::load(&repo, now);
-        problems.extend(found);
-        self.check_ins.set(check_ins);
-        self.custom_tags.set(custom_tags);
-        self.questionnaires.set(questionnaires);
-        self.goals.set(goals);
-        self.sessions.set(sessions);
+        // One pass over storage's keys for every kind.
+        let keys = match repo.record_keys() {
+            Ok(keys) => keys,
+            Err(error) => {
+                problems.push(Problem {
+                    key: "waymark.rec.".into(),
+                    kind: ProblemKind::ReadFailed(error),
+                });
+                Default::default()
+            }
+        };
+        fn load<K: RecordKind + Send + Sync>(
+            into: RwSignal<Collection<K>>,
+            repo: &Repository<LocalStore>,
+            keys: &repository::RecordKeys,
+            now: waymark_core::Timestamp,
+            problems: &mut Vec<Problem>,
+        ) {
+            let (collection, found) = Collection::load_from(repo, keys, now);
+            problems.extend(found);
+            into.set(collection);
+        }
+        load(self.check_ins, &repo, &keys, now, &mut problems);
+        load(self.custom_tags, &repo, &keys, now, &mut problems);
+        load(self.questionnaires, &repo, &keys, now, &mut problems);
+        load(self.goals, &repo, &keys, now, &mut problems);
+        load(self.sessions, &repo, &keys, now, &mut problems);
         self.problems.set(problems);
     }
 

@@ -33,6 +33,21 @@ impl<K: RecordKind> Collection<K> {
         )
     }
 
+    /// Like [`Collection::load`], from keys already read with [`Repository::record_keys`].
+    pub fn load_from<S: KeyValueStore>(
+        repo: &Repository<S>,
+        keys: &repository::RecordKeys,
+        now: Timestamp,
+    ) -> (Self, Vec<Problem>) {
+        let loaded = repo.load_from::<K>(keys, now);
+        (
+            Collection {
+                records: loaded.records,
+            },
+            loaded.problems,
+        )
+    }
+
     /// Every record, tombstones included.
     pub fn all(&self) -> &[Record<K>] {
         &self.records

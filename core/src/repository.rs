@@ -12,6 +12,7 @@ use crate::record::{Record, RecordId, Timestamp};
 use crate::schema::{self, RecordKind};
 use crate::store::{KeyValueStore, StoreError};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 const RECORD_PREFIX: &str = "waymark.rec.";
 const ASIDE_PREFIX: &str = "waymark.aside.";
@@ -31,6 +32,17 @@ pub fn kind_of_key(key: &str) -> Option<&str> {
 /// True for every key Waymark owns, so "delete everything" and diagnostics can find them.
 pub fn is_waymark_key(key: &str) -> bool {
     key.starts_with("waymark.")
+}
+
+/// Record keys grouped by kind, read in one pass over storage.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordKeys(BTreeMap<String, Vec<String>>);
+
+impl RecordKeys {
+    /// The keys of one kind, in no particular order.
+    pub fn of_kind(&self, kind: &str) -> &[String] {
+        self.0.get(kind).map(Vec::as_slice).unwrap_or_default()
+    }
 }
 
 /// Something found in storage that could not be loaded, and what was done about it.
@@ -105,6 +117,34 @@ impl<S: KeyValueStore> Repository<S> {
 
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// Every record key in storage, grouped by kind: one pass over storage to load every kind at start-up.
+    pub fn record_keys(&self) -> Result<RecordKeys, StoreError> {
+        let mut by_kind: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for key in self.store.keys()? {
+            if let Some(kind) = kind_of_key(&key) {
+                by_kind.entry(kind.to_owned()).or_default().push(key);
+            }
+        }
+        Ok(RecordKeys(by_kind))
+    }
+
+    /// Loads every record of kind `K` among `keys` (from [`Repository::record_keys`]), like [`Repository::load_all`].
+    pub fn load_from<K: RecordKind>(&self, keys: &RecordKeys, now: Timestamp) -> Loaded<K> {
+        let mut loaded = Loaded {
+            records: Vec::new(),
+            problems: Vec::new(),
+        };
+        for key in keys.of_kind(K::KIND) {
+            let one = self.load_key::<K>(key, now);
+            loaded.records.extend(one.records);
+            loaded.problems.extend(one.problems);
+        }
+        loaded
+            .records
+            .sort_unstable_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        loaded
     }
 
     /// Loads every record of kind `K`. Unreadable data is moved aside; data from a newer version is left alone.
@@ -205,6 +245,23 @@ impl<S: KeyValueStore> Repository<S> {
         }
         self.store.set(&key, &schema::encode(record))?;
         Ok(Saved::Written)
+    }
+
+    /// Removes every key Waymark owns (records of every kind, data kept aside, anything else of ours) and returns
+    /// how many were removed: "delete everything". Keys of other apps on the same origin are left alone.
+    /// Stops at the first key storage refuses to remove; the keys removed until then stay removed.
+    pub fn delete_everything(&self) -> Result<usize, StoreError> {
+        let mut keys: Vec<String> = self
+            .store
+            .keys()?
+            .into_iter()
+            .filter(|key| is_waymark_key(key))
+            .collect();
+        keys.sort_unstable();
+        for key in &keys {
+            self.store.remove(key)?;
+        }
+        Ok(keys.len())
     }
 
     /// Everything kept aside, oldest first.

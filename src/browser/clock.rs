@@ -28,14 +28,16 @@ pub fn format_day_and_time(at: Timestamp) -> String {
     format!("{}, {}", format_day(at), format_time(at))
 }
 
-/// A day as the person reads it, for example "Saturday 21 November".
+/// A day as the person reads it, for example "Saturday 21 November" (formatted here, not by `Intl`, which is slow
+/// to start on an old phone).
 pub fn format_day(at: Timestamp) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.0 as f64));
-    let options = js_sys::Object::new();
-    for (key, value) in [("weekday", "long"), ("day", "numeric"), ("month", "long")] {
-        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
-    }
-    String::from(date.to_locale_date_string("en-GB", &options))
+    let date = waymark_core::calendar::local_date(at, &BrowserZone);
+    format!(
+        "{} {} {}",
+        date.weekday().name(),
+        date.day(),
+        month_name(date.month())
+    )
 }
 
 /// A time of day as the person reads it, for example "14:05".

@@ -12,14 +12,16 @@ impl LocalStore {
     /// The storage object, or `Unavailable` when the browser blocks it (some private modes, disabled site data).
     /// Checked before calling gloo-storage, whose accessor would otherwise panic.
     fn raw() -> Result<web_sys::Storage, StoreError> {
-        let available = web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .is_some();
-        if available {
-            Ok(LocalStorage::raw())
-        } else {
-            Err(StoreError::Unavailable)
+        thread_local! {
+            // Looked up once: the handle does not change while the page lives.
+            static STORAGE: Option<web_sys::Storage> = {
+                let available = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).is_some();
+                available.then(LocalStorage::raw)
+            };
         }
+        STORAGE
+            .with(|storage| storage.clone())
+            .ok_or(StoreError::Unavailable)
     }
 }
 

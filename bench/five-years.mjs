@@ -1,8 +1,9 @@
-// Mood benchmark (not a test): scripting time in real Chromium with five years of data.
-// Usage: node bench/mood.mjs http://127.0.0.1:4820/ [--runs N]
+// Five-years benchmark (not a test): scripting time in real Chromium with five years of mood and activity data.
+// Usage: node bench/five-years.mjs http://127.0.0.1:4820/ [--runs N]
 // Reports medians of N runs (default 5) of the CDP "ScriptDuration" metric (time the renderer's main thread
 // spent running script, JavaScript and wasm) for: the first load of Today with no data and with five years of data,
-// saving a check-in, opening Mood from the navigation, and switching the chart range.
+// saving a check-in, opening Mood from the navigation, switching the chart range, opening Activity and logging
+// a session.
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,8 +15,11 @@ const runsFlag = process.argv.indexOf("--runs");
 const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 5;
 const args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const entries = seedEntries();
+const moodOnly = seedEntries({ sessions: 0, goals: 0 });
 const checkIns = entries.filter(([k]) => k.includes("mood_check_in")).length;
 const pairs = entries.filter(([k]) => k.includes("questionnaire")).length;
+const sessions = entries.filter(([k]) => k.includes("activity_session")).length;
+const goals = entries.filter(([k]) => k.includes("activity_goal")).length;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(1)} ms`;
@@ -32,35 +36,47 @@ async function measure(cdp, action) {
   return (await scriptSeconds(cdp)) - before;
 }
 
-async function oneRun(seed) {
+/** One fresh browser: seed `data` (or nothing), load Today, then (with data) time the interactions. */
+async function oneRun(data, interactions = true) {
+  const seed = data.length > 0;
   const profile = mkdtempSync(join(tmpdir(), "waymark-bench-"));
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: [...args, `--user-data-dir=${profile}`] }).catch(async () =>
     chromium.launch({ executablePath: "/usr/bin/chromium", args }),
   );
   try {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, serviceWorkers: "block" });
+    // Seed in one page, then measure in a fresh page: the seeding script's time must not count.
+    const seeder = await context.newPage();
+    await seeder.goto(url.href);
+    await seeder.waitForSelector("#static-shell", { state: "detached" });
+    if (seed) {
+      await seeder.evaluate((entries) => {
+        for (const [k, v] of entries) localStorage.setItem(k, v);
+      }, data);
+    }
+    await seeder.close();
+
     const page = await context.newPage();
+    // When the app replaces the static shell, note the time since navigation started.
+    await page.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        if (!document.getElementById("static-shell") && document.querySelector("main h1")) {
+          window.__appDrawnAt = performance.now();
+          observer.disconnect();
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
     const cdp = await context.newCDPSession(page);
     await cdp.send("Performance.enable");
+    // First load of Today in a fresh page: script time from navigation until the app has drawn itself.
     await page.goto(url.href);
     await page.waitForSelector("#static-shell", { state: "detached" });
-    if (seed) {
-      await page.evaluate((entries) => {
-        for (const [k, v] of entries) localStorage.setItem(k, v);
-      }, entries);
-    }
-    // First load of Today: a fresh document, script time from navigation until the app has drawn itself.
-    const appeared = () => page.waitForSelector("#static-shell", { state: "detached" }).then(() => page.getByRole("heading", { level: 1, name: "Today" }).waitFor());
-    await cdp.send("Performance.disable");
-    await cdp.send("Performance.enable");
-    const loadStart = Date.now();
-    await page.reload();
-    await appeared();
+    await page.getByRole("heading", { level: 1, name: "Today" }).waitFor();
     const load = await scriptSeconds(cdp);
-    const loadWall = Date.now() - loadStart;
+    const loadWall = await page.evaluate(() => window.__appDrawnAt);
 
     const result = { load: load * 1000, loadWall };
-    if (seed) {
+    if (seed && interactions) {
       result.save = (await measure(cdp, async () => {
         await page.getByRole("button", { name: "Good", exact: true }).click();
         await page.getByRole("status").filter({ hasText: "Saved: Good" }).waitFor();
@@ -78,6 +94,15 @@ async function oneRun(seed) {
         await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Today" }).click();
         await page.getByRole("heading", { level: 1, name: "Today" }).waitFor();
       })) * 1000;
+      result.openActivity = (await measure(cdp, async () => {
+        await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Activity" }).click();
+        await page.getByRole("heading", { level: 1, name: "Activity" }).waitFor();
+        await page.locator("article.goal").first().waitFor();
+      })) * 1000;
+      result.logSession = (await measure(cdp, async () => {
+        await page.getByRole("button", { name: "Log it" }).click();
+        await page.getByRole("status").filter({ hasText: "Logged:" }).waitFor();
+      })) * 1000;
     }
     return result;
   } finally {
@@ -86,25 +111,32 @@ async function oneRun(seed) {
   }
 }
 
-console.log(`Waymark mood benchmark: ${url.href}, ${runs} runs, medians`);
-console.log(`Data: ${checkIns} check-ins over five years (notes, tags, 2% deleted), ${pairs} questionnaire pairs`);
+console.log(`Waymark five-years benchmark: ${url.href}, ${runs} runs, medians`);
+console.log(`Data: ${checkIns} check-ins over five years (notes, tags, 2% deleted), ${pairs} questionnaire pairs,`);
+console.log(`      ${sessions} activity sessions, ${goals} goals (3 active)`);
 const empty = [];
+const moodSeeded = [];
 const seeded = [];
 for (let i = 0; i < runs; i++) {
-  empty.push(await oneRun(false));
-  seeded.push(await oneRun(true));
+  empty.push(await oneRun([]));
+  moodSeeded.push(await oneRun(moodOnly, false));
+  seeded.push(await oneRun(entries));
 }
 const m = (rows, key) => median(rows.map((r) => r[key]));
 const lines = [
-  ["first load, no data (scripting)", m(empty, "load"), null],
-  ["first load, five years (scripting)", m(seeded, "load"), null],
-  ["  difference", m(seeded, "load") - m(empty, "load"), 100],
-  ["first load, no data (wall, to Today drawn)", m(empty, "loadWall"), null],
-  ["first load, five years (wall, to Today drawn)", m(seeded, "loadWall"), null],
+  ["first load, no data (navigation to Today drawn)", m(empty, "loadWall"), null],
+  ["first load, five years of mood data (same)", m(moodSeeded, "loadWall"), null],
+  ["  difference (issue 3 budget)", m(moodSeeded, "loadWall") - m(empty, "loadWall"), 100],
+  ["first load, five years of mood and activity (same)", m(seeded, "loadWall"), null],
+  ["  difference", m(seeded, "loadWall") - m(empty, "loadWall"), null],
+  ["first load scripting (DevTools ScriptDuration), no data", m(empty, "load"), null],
+  ["first load scripting, mood and activity", m(seeded, "load"), null],
   ["save a check-in (scripting)", m(seeded, "save"), 16],
   ["open Mood from the navigation (scripting)", m(seeded, "openMood"), 100],
   ["switch the chart range to Year (scripting)", m(seeded, "switchRange"), null],
   ["open Today from the navigation (scripting)", m(seeded, "openToday"), null],
+  ["open Activity from the navigation (scripting)", m(seeded, "openActivity"), 100],
+  ["log an activity session (scripting)", m(seeded, "logSession"), 16],
 ];
 let missed = 0;
 for (const [name, value, budget] of lines) {
