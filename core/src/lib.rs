@@ -4,9 +4,13 @@
 //! so every rule is testable natively and the crate compiles for the app, the server and the tests alike.
 
 pub mod activity;
+pub mod backup;
 pub mod calendar;
+pub mod calendar_file;
 pub mod collection;
 pub mod crisis;
+pub mod csv_export;
+pub mod kinds;
 pub mod merge;
 pub mod mood;
 pub mod mood_trends;
