@@ -13,6 +13,7 @@ use crate::questionnaire::QuestionnaireResponse;
 use crate::record::{RecordId, Timestamp};
 use crate::repository::{self, ProblemKind, Repository};
 use crate::schema::{self, DecodeError, RecordKind};
+use crate::settings::Settings;
 use crate::store::{KeyValueStore, StoreError};
 use std::fmt;
 
@@ -25,6 +26,7 @@ pub const KINDS: &[Kind] = &[
     Kind::of::<QuestionnaireResponse>("questionnaire", "questionnaires"),
     Kind::of::<Goal>("activity goal", "activity goals"),
     Kind::of::<Session>("activity session", "activity sessions"),
+    Kind::of::<Settings>("settings record", "settings records"),
 ];
 
 /// The registered kind with this stable name (`RecordKind::KIND`), if this version of Waymark knows it.

@@ -18,6 +18,7 @@ pub mod questionnaire;
 pub mod record;
 pub mod repository;
 pub mod schema;
+pub mod settings;
 pub mod store;
 
 pub use collection::Collection;

@@ -69,7 +69,8 @@ impl Average {
         self.level().label()
     }
 
-    fn add(self, other: Average) -> Average {
+    /// The average over both sets of check-ins together.
+    pub fn combine(self, other: Average) -> Average {
         Average {
             total: self.total + other.total,
             count: self.count.saturating_add(other.count),
@@ -313,7 +314,7 @@ impl MoodDays {
 }
 
 fn average_of(days: &[DayMood]) -> Option<Average> {
-    days.iter().map(|d| d.average).reduce(Average::add)
+    days.iter().map(|d| d.average).reduce(Average::combine)
 }
 
 /// How far back a trend looks: the last 7, 30, 91 or 365 local days, today included.

@@ -45,6 +45,12 @@ impl RecordId {
         ))
     }
 
+    /// The id of a kind that has exactly one record (settings, the staying-well plan): the same on every device, so
+    /// copies from backups and other devices merge into one.
+    pub fn singleton() -> Self {
+        RecordId("00000000-0000-4000-8000-000000000000".to_owned())
+    }
+
     /// Parses an id written by [`RecordId::from_random_bytes`] (any UUID in lowercase hyphenated form).
     pub fn parse(text: &str) -> Result<Self, InvalidId> {
         let groups: Vec<&str> = text.split('-').collect();

@@ -76,3 +76,8 @@ fn activity_sessions_load_from_every_version() {
 fn activity_goals_load_from_every_version() {
     check_every_version_loads::<waymark_core::activity::Goal>();
 }
+
+#[test]
+fn settings_load_from_every_version() {
+    check_every_version_loads::<waymark_core::settings::Settings>();
+}
