@@ -6,7 +6,7 @@ use crate::components::{
 use crate::pages::{
     activity::ActivityPage, goal_form::GoalFormPage, help_now::HelpNowPage, mood::MoodPage,
     my_data::MyDataPage, not_found::NotFoundPage, plan::PlanPage, questionnaire::QuestionnairePage,
-    questionnaire_results::QuestionnaireResultsPage, today::TodayPage,
+    questionnaire_results::QuestionnaireResultsPage, summary::SummaryPage, today::TodayPage,
 };
 use crate::state::provide_app_state;
 use leptos::prelude::*;
@@ -32,6 +32,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activity/goal/:id") view=GoalFormPage/>
                     <Route path=path!("/plan") view=PlanPage/>
                     <Route path=path!("/data") view=MyDataPage/>
+                    <Route path=path!("/data/summary") view=SummaryPage/>
                     <Route path=path!("/help") view=HelpNowPage/>
                 </Routes>
             </main>

@@ -9,6 +9,7 @@ use waymark_core::activity::{Goal, Session};
 use waymark_core::mood::{CheckIn, CustomTag};
 use waymark_core::questionnaire::QuestionnaireResponse;
 use waymark_core::repository;
+use waymark_core::settings::Settings;
 use waymark_core::{Collection, Problem, ProblemKind, Record, RecordKind, Repository, SaveError};
 
 /// The one repository: `localStorage` through the core's rules.
@@ -24,6 +25,7 @@ pub struct AppState {
     pub questionnaires: RwSignal<Collection<QuestionnaireResponse>>,
     pub goals: RwSignal<Collection<Goal>>,
     pub sessions: RwSignal<Collection<Session>>,
+    pub settings: RwSignal<Collection<Settings>>,
     /// Data found in storage that could not be loaded (kept aside, or from a newer version).
     pub problems: RwSignal<Vec<Problem>>,
     /// The last save that failed, in words for the person.
@@ -47,6 +49,7 @@ pub fn provide_app_state() -> AppState {
         questionnaires: RwSignal::new(Collection::default()),
         goals: RwSignal::new(Collection::default()),
         sessions: RwSignal::new(Collection::default()),
+        settings: RwSignal::new(Collection::default()),
         problems: RwSignal::new(Vec::new()),
         save_error: RwSignal::new(None),
         update_ready: RwSignal::new(false),
@@ -84,6 +87,19 @@ impl AppState {
         self.save(self.sessions, record)
     }
 
+    /// Changes the settings (creating the one settings record the first time).
+    pub fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> bool {
+        let now = clock::now();
+        let existing = self
+            .settings
+            .with_untracked(|c| c.get(&Settings::id()).cloned());
+        let mut record =
+            existing.unwrap_or_else(|| Record::new(Settings::id(), now, Settings::default()));
+        record.deleted = false;
+        record.edit(now, change);
+        self.save(self.settings, record)
+    }
+
     fn save<K: RecordKind + Send + Sync>(
         &self,
         collection: RwSignal<Collection<K>>,
@@ -115,7 +131,8 @@ impl AppState {
     }
 
     /// Loads every kind of record from storage, replacing what is held.
-    fn reload_everything(&self) {
+    /// Loads every kind of record from storage again (after an import, or "delete everything").
+    pub fn reload_everything(&self) {
         let (repo, now) = (repository(), clock::now());
         let mut problems = Vec::new();
         // One pass over storage's keys for every kind.
@@ -145,6 +162,7 @@ impl AppState {
         load(self.questionnaires, &repo, &keys, now, &mut problems);
         load(self.goals, &repo, &keys, now, &mut problems);
         load(self.sessions, &repo, &keys, now, &mut problems);
+        load(self.settings, &repo, &keys, now, &mut problems);
         self.problems.set(problems);
     }
 
@@ -156,6 +174,7 @@ impl AppState {
             Some(QuestionnaireResponse::KIND) => reload_into(self.questionnaires, key),
             Some(Goal::KIND) => reload_into(self.goals, key),
             Some(Session::KIND) => reload_into(self.sessions, key),
+            Some(Settings::KIND) => reload_into(self.settings, key),
             _ => return,
         };
         if !found.is_empty() {

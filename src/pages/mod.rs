@@ -9,4 +9,5 @@ pub mod not_found;
 pub mod plan;
 pub mod questionnaire;
 pub mod questionnaire_results;
+pub mod summary;
 pub mod today;

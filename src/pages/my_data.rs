@@ -1,9 +1,16 @@
 use crate::app::set_page_title;
+use crate::browser::{clock, files};
+use crate::components::backup_restore::BackupRestore;
+use crate::components::delete_everything::DeleteEverything;
+use crate::components::reminders::Reminders;
 use crate::state::{repository, use_app_state};
 use leptos::prelude::*;
+use leptos_router::components::A;
 use waymark_core::ProblemKind;
+use waymark_core::csv_export;
 
-/// My data: where the person's data lives, anything kept aside, and what is coming (export, import, sync…).
+/// My data: where it is kept, back up and bring back, spreadsheets, a summary for appointments, reminders,
+/// anything kept aside, and deleting everything.
 #[component]
 pub fn MyDataPage() -> impl IntoView {
     set_page_title("My data");
@@ -20,6 +27,32 @@ pub fn MyDataPage() -> impl IntoView {
                 .count()
         })
     };
+    let csv_message = RwSignal::new(None::<String>);
+    let save_csv = move |name: &str, contents: String| {
+        csv_message.set(Some(match files::download(name, "text/csv", &contents) {
+            Ok(()) => format!("Saved {name}."),
+            Err(error) => format!("The file could not be made: {error}"),
+        }));
+    };
+    let check_ins_csv = move |_| {
+        let csv = state
+            .check_ins
+            .with(|c| csv_export::check_ins_csv(c.all(), &clock::BrowserZone));
+        save_csv("waymark-check-ins.csv", csv);
+    };
+    let questionnaires_csv = move |_| {
+        let csv = state
+            .questionnaires
+            .with(|c| csv_export::questionnaires_csv(c.all(), &clock::BrowserZone));
+        save_csv("waymark-questionnaires.csv", csv);
+    };
+    let sessions_csv = move |_| {
+        let csv = state
+            .sessions
+            .with(|c| csv_export::activity_sessions_csv(c.all()));
+        save_csv("waymark-activity.csv", csv);
+    };
+
     view! {
         <h1 tabindex="-1">"My data"</h1>
         <section class="card" aria-labelledby="data-where">
@@ -35,13 +68,40 @@ pub fn MyDataPage() -> impl IntoView {
                     None => "",
                 }}
             </p>
+            {files::storage_may_be_cleared()
+                .then(|| {
+                    view! {
+                        <p class="review-prompt">
+                            "On this browser, Safari may delete Waymark's data if you do not open it for a few weeks. "
+                            "To keep it safe, add Waymark to your Home Screen (Share, then Add to Home Screen), and "
+                            "download a backup now and then."
+                        </p>
+                    }
+                })}
         </section>
+        <BackupRestore/>
+        <section class="card" aria-labelledby="summary-title">
+            <h2 id="summary-title">"A summary for an appointment"</h2>
+            <p>"A page to print, save as a PDF or share, with your mood, scores and activity for the dates you choose."</p>
+            <A href="/data/summary" attr:class="button-link">"Make a summary"</A>
+        </section>
+        <section class="card" aria-labelledby="csv-title">
+            <h2 id="csv-title">"For spreadsheets"</h2>
+            <p>"Download your check-ins, questionnaires or activity as files a spreadsheet can open (CSV)."</p>
+            <div class="actions">
+                <button type="button" class="button-quiet" on:click=check_ins_csv>"Check-ins (CSV)"</button>
+                <button type="button" class="button-quiet" on:click=questionnaires_csv>"Questionnaires (CSV)"</button>
+                <button type="button" class="button-quiet" on:click=sessions_csv>"Activity (CSV)"</button>
+            </div>
+            <p role="status">{move || csv_message.get()}</p>
+        </section>
+        <Reminders/>
         <Show when=move || { !aside().is_empty() || newer() > 0 }>
             <section class="card" aria-labelledby="data-aside">
                 <h2 id="data-aside">"Data kept aside"</h2>
                 <p>
                     "Some saved data could not be read by this version of Waymark. "
-                    "It has been kept exactly as it was, and nothing has been deleted."
+                    "It has been kept exactly as it was, and nothing has been deleted. Backups include it."
                 </p>
                 <ul class="aside-list">
                     {move || {
@@ -59,12 +119,6 @@ pub fn MyDataPage() -> impl IntoView {
                 </Show>
             </section>
         </Show>
-        <section class="card" aria-labelledby="data-soon">
-            <h2 id="data-soon">"Coming soon"</h2>
-            <p>
-                "Back up and restore your data, a summary to take to an appointment, calendar reminders, "
-                "optional sync between your devices, and deleting everything."
-            </p>
-        </section>
+        <DeleteEverything/>
     }
 }

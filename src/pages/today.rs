@@ -5,6 +5,8 @@ use crate::state::use_app_state;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use waymark_core::activity::{GoalStatus, Session, guideline_week, progress_words, week_progress};
+use waymark_core::calendar::local_date;
+use waymark_core::settings::backup_due;
 
 /// Today: how am I right now, this week's activity, and what comes next.
 #[component]
@@ -53,6 +55,31 @@ pub fn TodayPage() -> impl IntoView {
             }
         })
     };
+    // A gentle note when the last check-in was a few days ago.
+    let days_since_check_in = move || {
+        state.check_ins.with(|c| {
+            c.live()
+                .map(|r| r.data.at)
+                .max()
+                .map(|at| today.days_since(local_date(at, &clock::BrowserZone)))
+        })
+    };
+    let backup_nudge = move || {
+        let oldest = [
+            state.check_ins.with(|c| c.live().map(|r| r.created).min()),
+            state.sessions.with(|c| c.live().map(|r| r.created).min()),
+            state
+                .questionnaires
+                .with(|c| c.live().map(|r| r.created).min()),
+            state.goals.with(|c| c.live().map(|r| r.created).min()),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        state
+            .settings
+            .with(|s| backup_due(s.all().first(), oldest, clock::now()))
+    };
     let reviews_due = move || {
         state
             .goals
@@ -62,6 +89,18 @@ pub fn TodayPage() -> impl IntoView {
         <h1 tabindex="-1">"Today"</h1>
         <QuickCheckIn/>
         <p class="last-check-in">{last}</p>
+        {move || {
+            days_since_check_in()
+                .filter(|days| *days >= 2)
+                .map(|days| view! { <p class="gentle">{format!("You last checked in {days} days ago. Whenever you are ready.")}</p> })
+        }}
+        <Show when=backup_nudge>
+            <section class="card" aria-labelledby="today-backup">
+                <h2 id="today-backup">"Keep a copy of your data"</h2>
+                <p>"It has been a while since you saved a backup. A backup file keeps your data safe if you change phone."</p>
+                <A href="/data" attr:class="button-link quiet">"Go to My data"</A>
+            </section>
+        </Show>
         <section class="card" aria-labelledby="today-activity">
             <h2 id="today-activity">"This week's activity"</h2>
             {move || this_week().into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}

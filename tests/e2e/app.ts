@@ -15,6 +15,7 @@ export const routes = [
   { path: "/mood/questionnaire", heading: "Questionnaires" },
   { path: "/mood/results", heading: "Questionnaire results" },
   { path: "/activity/goal/new", heading: "Set a goal" },
+  { path: "/data/summary", heading: "Summary for an appointment" },
 ];
 
 /** Opens a page and waits until the app has replaced the static shell. */

@@ -1,0 +1,89 @@
+use crate::components::backup_restore::download_backup;
+use crate::state::{repository, use_app_state};
+use leptos::prelude::*;
+use waymark_core::RecordKind;
+use waymark_core::activity::{Goal, Session};
+use waymark_core::kinds;
+use waymark_core::mood::{CheckIn, CustomTag};
+use waymark_core::questionnaire::QuestionnaireResponse;
+
+/// One clearly worded action that removes everything Waymark keeps on this device, after a confirmation.
+#[component]
+pub fn DeleteEverything() -> impl IntoView {
+    let state = use_app_state();
+    let asking = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    let backup_message = RwSignal::new(None::<String>);
+    let delete = move |_| {
+        let result = repository().delete_everything();
+        state.reload_everything();
+        state.save_error.set(None);
+        asking.set(false);
+        message.set(Some(match result {
+            Ok(_) => "Everything Waymark kept on this device has been deleted.".to_owned(),
+            Err(error) => format!("Not everything could be deleted: {error} Please try again."),
+        }));
+    };
+    // What will go, counted from storage itself (every kind, tombstones aside).
+    let holds = move || {
+        let counts = [
+            (CheckIn::KIND, state.check_ins.with(|c| c.live().count())),
+            (
+                CustomTag::KIND,
+                state.custom_tags.with(|c| c.live().count()),
+            ),
+            (
+                QuestionnaireResponse::KIND,
+                state.questionnaires.with(|c| c.live().count()),
+            ),
+            (Goal::KIND, state.goals.with(|c| c.live().count())),
+            (Session::KIND, state.sessions.with(|c| c.live().count())),
+        ];
+        let words: Vec<String> = counts
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .filter_map(|(kind, n)| kinds::find(kind).map(|k| k.count_words(n)))
+            .collect();
+        if words.is_empty() {
+            "your settings".to_owned()
+        } else {
+            words.join(", ")
+        }
+    };
+    view! {
+        <section class="card danger-zone" aria-labelledby="delete-title">
+            <h2 id="delete-title">"Delete everything"</h2>
+            <p>"Remove everything Waymark has saved on this device. This cannot be undone."</p>
+            <Show
+                when=move || asking.get()
+                fallback=move || {
+                    view! {
+                        <button type="button" class="button-danger" on:click=move |_| asking.set(true)>
+                            "Delete everything…"
+                        </button>
+                    }
+                }
+            >
+                <div role="alert">
+                    <p>
+                        <strong>{move || format!("Delete {} from this device?", holds())}</strong>
+                        " If you might want it again, download a backup first."
+                    </p>
+                </div>
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="button-quiet"
+                        on:click=move |_| backup_message.set(Some(download_backup().unwrap_or_else(|e| e)))
+                    >
+                        "Download a backup first"
+                    </button>
+                    <button type="button" class="button-danger" on:click=delete>"Yes, delete everything"</button>
+                    <button type="button" class="button-quiet" on:click=move |_| asking.set(false)>"Cancel"</button>
+                </div>
+                <p role="status">{move || backup_message.get()}</p>
+            </Show>
+            <p role="status">{move || message.get()}</p>
+        </section>
+    }
+}

@@ -1,0 +1,243 @@
+use crate::app::set_page_title;
+use crate::browser::{clock, files};
+use crate::state::use_app_state;
+use leptos::prelude::*;
+use waymark_core::activity::{GoalStatus, Session, guideline_week, week_progress};
+use waymark_core::calendar::{LocalDate, local_date};
+use waymark_core::mood_trends::{Average, MoodDays, MoodPoint};
+use waymark_core::questionnaire::{Change, DatedPair, Gad7Severity, Phq9Severity};
+
+/// How far back the summary starts unless the person chooses, in days.
+const DEFAULT_DAYS: i32 = 91;
+
+/// A print-ready summary for an appointment over a chosen date range: mood, PHQ-9 / GAD-7 in the service's words,
+/// and activity against goals.
+#[component]
+pub fn SummaryPage() -> impl IntoView {
+    set_page_title("Summary for an appointment");
+    let state = use_app_state();
+    let today = clock::today();
+    let from = RwSignal::new(today.add_days(-DEFAULT_DAYS));
+    let to = RwSignal::new(today);
+    let share_message = RwSignal::new(None::<String>);
+    let zone = clock::BrowserZone;
+    let in_range = move |date: LocalDate| date >= from.get() && date <= to.get();
+
+    // Mood: the average over the range and by week.
+    let mood = move || {
+        state.check_ins.with(|c| {
+            let days = MoodDays::build(
+                c.all(),
+                |r| {
+                    (!r.deleted).then(|| MoodPoint {
+                        at: r.data.at,
+                        mood: r.data.mood,
+                        tags: &r.data.tags,
+                    })
+                },
+                &zone,
+            );
+            let mut weeks: Vec<(LocalDate, Average)> = Vec::new();
+            let mut all: Option<Average> = None;
+            for day in days.days().iter().filter(|d| in_range(d.date)) {
+                all = Some(all.map_or(day.average, |a| a.combine(day.average)));
+                let monday = day.date.monday_of_week();
+                match weeks.last_mut() {
+                    Some((week, average)) if *week == monday => {
+                        *average = average.combine(day.average)
+                    }
+                    _ => weeks.push((monday, day.average)),
+                }
+            }
+            (all, weeks)
+        })
+    };
+    // Questionnaires: every complete pair in range, and the change from the first to the last of them.
+    let pairs = move || {
+        state.questionnaires.with(|c| {
+            let mut pairs: Vec<DatedPair> = c
+                .live()
+                .filter(|r| in_range(local_date(r.data.at, &zone)))
+                .filter_map(|r| {
+                    r.data.pair().map(|pair| DatedPair {
+                        at: r.data.at,
+                        pair,
+                    })
+                })
+                .collect();
+            pairs.sort_by_key(|p| p.at);
+            pairs
+        })
+    };
+    // Activity: each goal's weeks met in range, and the guideline minutes by week.
+    let activity = move || {
+        state.sessions.with(|sessions| {
+            let sessions: Vec<&Session> = sessions.live().map(|r| &r.data).collect();
+            let mut weeks = Vec::new();
+            let mut monday = from.get().monday_of_week();
+            while monday <= to.get() {
+                weeks.push((monday, guideline_week(&sessions, monday)));
+                monday = monday.add_days(7);
+            }
+            let goals: Vec<String> = state.goals.with(|goals| {
+                goals
+                    .live()
+                    .filter(|g| g.data.status != GoalStatus::Archived)
+                    .map(|g| {
+                        let met = weeks
+                            .iter()
+                            .filter(|(m, _)| week_progress(&g.data, &sessions, *m).met)
+                            .count();
+                        format!("{}: met in {met} of {} weeks.", g.data.title(), weeks.len())
+                    })
+                    .collect()
+            });
+            (goals, weeks)
+        })
+    };
+    let as_text = move || {
+        let (average, weeks) = mood();
+        let mut lines = vec![format!(
+            "Waymark summary, {} to {}",
+            clock::format_date(from.get()),
+            clock::format_date(to.get())
+        )];
+        if let Some(average) = average {
+            lines.push(format!(
+                "Average mood: {} ({} check-ins over {} weeks).",
+                average.words(),
+                average.count(),
+                weeks.len()
+            ));
+        }
+        for pair in pairs() {
+            lines.push(format!(
+                "{}: PHQ-9 {} ({}), GAD-7 {} ({}).",
+                clock::format_date(local_date(pair.at, &zone)),
+                pair.pair.phq9_total(),
+                Phq9Severity::from_total(pair.pair.phq9_total()).label(),
+                pair.pair.gad7_total(),
+                Gad7Severity::from_total(pair.pair.gad7_total()).label()
+            ));
+        }
+        lines.extend(activity().0);
+        lines.join("\n")
+    };
+    let share = move |_| {
+        let text = as_text();
+        leptos::task::spawn_local(async move {
+            if let Err(error) = files::share("Waymark summary", &text).await {
+                share_message.set(Some(format!("Sharing did not work: {error}")));
+            }
+        });
+    };
+
+    view! {
+        <h1 tabindex="-1">"Summary for an appointment"</h1>
+        <section class="card no-print" aria-labelledby="range-title">
+            <h2 id="range-title">"Dates"</h2>
+            <div class="date-range">
+                <div>
+                    <label class="field-label" for="summary-from">"From"</label>
+                    <input
+                        id="summary-from"
+                        type="date"
+                        prop:value=move || from.get().to_string()
+                        on:change=move |ev| if let Ok(date) = event_target_value(&ev).parse() { from.set(date) }
+                    />
+                </div>
+                <div>
+                    <label class="field-label" for="summary-to">"To"</label>
+                    <input
+                        id="summary-to"
+                        type="date"
+                        prop:value=move || to.get().to_string()
+                        on:change=move |ev| if let Ok(date) = event_target_value(&ev).parse() { to.set(date) }
+                    />
+                </div>
+            </div>
+            <div class="actions">
+                <button type="button" on:click=move |_| files::print()>"Print or save as PDF"</button>
+                {files::can_share().then(|| view! { <button type="button" class="button-quiet" on:click=share>"Share"</button> })}
+            </div>
+            <p role="status">{move || share_message.get()}</p>
+        </section>
+        <article class="summary">
+            <p class="summary-dates">
+                {move || format!("{} to {}", clock::format_date(from.get()), clock::format_date(to.get()))}
+            </p>
+            <section aria-labelledby="summary-mood">
+                <h2 id="summary-mood">"Mood"</h2>
+                {move || {
+                    let (average, weeks) = mood();
+                    match average {
+                        None => view! { <p>"No check-ins in these dates."</p> }.into_any(),
+                        Some(average) => view! {
+                            <p>{format!("Average mood: {} ({} check-ins).", average.words(), average.count())}</p>
+                            <table>
+                                <caption>"Average mood by week"</caption>
+                                <thead><tr><th scope="col">"Week starting"</th><th scope="col">"Average"</th><th scope="col">"Check-ins"</th></tr></thead>
+                                <tbody>
+                                    {weeks.into_iter().map(|(monday, average)| view! {
+                                        <tr><th scope="row">{clock::format_date(monday)}</th><td>{average.words()}</td><td>{average.count()}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                            .into_any(),
+                    }
+                }}
+            </section>
+            <section aria-labelledby="summary-scores">
+                <h2 id="summary-scores">"PHQ-9 and GAD-7"</h2>
+                {move || {
+                    let pairs = pairs();
+                    if pairs.is_empty() {
+                        return view! { <p>"No questionnaires in these dates."</p> }.into_any();
+                    }
+                    let change = (pairs.len() > 1).then(|| Change::between(pairs[0].pair, pairs[pairs.len() - 1].pair));
+                    view! {
+                        <table>
+                            <caption>"Scores"</caption>
+                            <thead><tr><th scope="col">"Date"</th><th scope="col">"PHQ-9"</th><th scope="col">"GAD-7"</th><th scope="col">"Caseness"</th></tr></thead>
+                            <tbody>
+                                {pairs.iter().map(|p| view! {
+                                    <tr>
+                                        <th scope="row">{clock::format_date(local_date(p.at, &zone))}</th>
+                                        <td>{format!("{} ({})", p.pair.phq9_total(), Phq9Severity::from_total(p.pair.phq9_total()).label())}</td>
+                                        <td>{format!("{} ({})", p.pair.gad7_total(), Gad7Severity::from_total(p.pair.gad7_total()).label())}</td>
+                                        <td>{if p.pair.at_caseness() { "At caseness" } else { "Below caseness" }}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        {change.map(|change| view! {
+                            <h3>"From the first to the last scores in these dates"</h3>
+                            {change.sentences().into_iter().map(|s| view! { <p>{s}</p> }).collect_view()}
+                        })}
+                    }
+                        .into_any()
+                }}
+            </section>
+            <section aria-labelledby="summary-activity">
+                <h2 id="summary-activity">"Activity"</h2>
+                {move || {
+                    let (goals, weeks) = activity();
+                    view! {
+                        {goals.into_iter().map(|g| view! { <p>{g}</p> }).collect_view()}
+                        <table>
+                            <caption>"Active minutes by week (a vigorous minute counts as two)"</caption>
+                            <thead><tr><th scope="col">"Week starting"</th><th scope="col">"Minutes"</th><th scope="col">"Strength days"</th></tr></thead>
+                            <tbody>
+                                {weeks.into_iter().map(|(monday, week)| view! {
+                                    <tr><th scope="row">{clock::format_date(monday)}</th><td>{week.moderate_equivalent}</td><td>{week.strength_days}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                }}
+            </section>
+            <p class="hint">"Made with Waymark. These are the person's own records, not an official record."</p>
+        </article>
+    }
+}
