@@ -9,6 +9,7 @@
 use crate::activity::{Goal, Session};
 use crate::merge::{self, Winner};
 use crate::mood::{CheckIn, CustomTag};
+use crate::plan::{PlanStep, StayingWellPlan, TherapyStatus};
 use crate::questionnaire::QuestionnaireResponse;
 use crate::record::{RecordId, Timestamp};
 use crate::repository::{self, ProblemKind, Repository};
@@ -27,6 +28,9 @@ pub const KINDS: &[Kind] = &[
     Kind::of::<Goal>("activity goal", "activity goals"),
     Kind::of::<Session>("activity session", "activity sessions"),
     Kind::of::<Settings>("settings record", "settings records"),
+    Kind::of::<PlanStep>("plan step", "plan steps"),
+    Kind::of::<StayingWellPlan>("staying-well plan", "staying-well plans"),
+    Kind::of::<TherapyStatus>("therapy record", "therapy records"),
 ];
 
 /// The registered kind with this stable name (`RecordKind::KIND`), if this version of Waymark knows it.

@@ -10,14 +10,17 @@ pub mod calendar_file;
 pub mod collection;
 pub mod crisis;
 pub mod csv_export;
+pub mod directory;
 pub mod kinds;
 pub mod merge;
 pub mod mood;
 pub mod mood_trends;
+pub mod plan;
 pub mod questionnaire;
 pub mod record;
 pub mod repository;
 pub mod schema;
+pub mod service_config;
 pub mod settings;
 pub mod store;
 

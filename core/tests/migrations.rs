@@ -81,3 +81,18 @@ fn activity_goals_load_from_every_version() {
 fn settings_load_from_every_version() {
     check_every_version_loads::<waymark_core::settings::Settings>();
 }
+
+#[test]
+fn plan_steps_load_from_every_version() {
+    check_every_version_loads::<waymark_core::plan::PlanStep>();
+}
+
+#[test]
+fn staying_well_plans_load_from_every_version() {
+    check_every_version_loads::<waymark_core::plan::StayingWellPlan>();
+}
+
+#[test]
+fn therapy_statuses_load_from_every_version() {
+    check_every_version_loads::<waymark_core::plan::TherapyStatus>();
+}
