@@ -8,7 +8,8 @@ import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { seedEntries } from "./seed.mjs";
+import { writeFileSync } from "node:fs";
+import { backupFile, seedEntries } from "./seed.mjs";
 
 const url = new URL(process.argv[2] ?? "http://127.0.0.1:4820/");
 const runsFlag = process.argv.indexOf("--runs");
@@ -21,6 +22,33 @@ const pairs = entries.filter(([k]) => k.includes("questionnaire")).length;
 const sessions = entries.filter(([k]) => k.includes("activity_session")).length;
 const goals = entries.filter(([k]) => k.includes("activity_goal")).length;
 
+const backupPath = join(tmpdir(), "waymark-five-year-backup.json");
+writeFileSync(backupPath, backupFile(entries));
+
+/** Imports the five-year backup into an empty app: wall time from choosing the file to the preview, and from
+ * "Add to my data" to the report. */
+async function importRun() {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args });
+  try {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, serviceWorkers: "block" });
+    const page = await context.newPage();
+    await page.goto(new URL("/data", url).href);
+    await page.waitForSelector("#static-shell", { state: "detached" });
+    let start = Date.now();
+    await page.getByLabel("Choose a Waymark backup file").setInputFiles(backupPath);
+    await page.getByRole("button", { name: "Add to my data" }).waitFor();
+    const check = Date.now() - start;
+    start = Date.now();
+    await page.getByRole("button", { name: "Add to my data" }).click();
+    await page.locator(".import-step").filter({ hasText: /added/i }).waitFor({ timeout: 60_000 });
+    const merge = Date.now() - start;
+    return { check, merge, total: check + merge };
+  } finally {
+    await browser.close();
+  }
+}
+
+let storedChars = 0;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(1)} ms`;
 
@@ -50,13 +78,33 @@ async function oneRun(data, interactions = true) {
     await seeder.goto(url.href);
     await seeder.waitForSelector("#static-shell", { state: "detached" });
     if (seed) {
-      await seeder.evaluate((entries) => {
-        for (const [k, v] of entries) localStorage.setItem(k, v);
+      const stored = await seeder.evaluate((entries) => {
+        let chars = 0;
+        for (const [k, v] of entries) {
+          try {
+            localStorage.setItem(k, v);
+            chars += k.length + v.length;
+          } catch (error) {
+            return { failed: `${error.name} after ${chars} characters`, chars };
+          }
+        }
+        return { chars };
       }, data);
+      if (stored.failed) throw new Error(`Seeding did not fit in localStorage: ${stored.failed}`);
+      storedChars = stored.chars;
+      // Give the browser time to commit the writes before the tab closes, then check a fresh tab sees them all.
+      await seeder.waitForTimeout(1500);
     }
     await seeder.close();
+    const check = await context.newPage();
+    await check.route("**/*.wasm", (r) => r.abort());
+    await check.goto(new URL("/help", url).href);
+    const count = await check.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("waymark.rec.")).length);
+    await check.close();
+    if (count < data.length) throw new Error(`Only ${count} of ${data.length} seeded records reached storage`);
 
     const page = await context.newPage();
+    page.on("pageerror", (error) => console.error(`page error: ${error}`));
     // When the app replaces the static shell, note the time since navigation started.
     await page.addInitScript(() => {
       new MutationObserver((_, observer) => {
@@ -122,6 +170,8 @@ for (let i = 0; i < runs; i++) {
   moodSeeded.push(await oneRun(moodOnly, false));
   seeded.push(await oneRun(entries));
 }
+const imports = [];
+for (let i = 0; i < runs; i++) imports.push(await importRun());
 const m = (rows, key) => median(rows.map((r) => r[key]));
 const lines = [
   ["first load, no data (navigation to Today drawn)", m(empty, "loadWall"), null],
@@ -137,7 +187,11 @@ const lines = [
   ["open Today from the navigation (scripting)", m(seeded, "openToday"), null],
   ["open Activity from the navigation (scripting)", m(seeded, "openActivity"), 100],
   ["log an activity session (scripting)", m(seeded, "logSession"), 16],
+  ["import a five-year backup: check the file (wall)", m(imports, "check"), null],
+  ["import a five-year backup: merge into empty (wall)", m(imports, "merge"), null],
+  ["import a five-year backup: in all (wall)", m(imports, "total"), 1000],
 ];
+console.log(`localStorage used by five years of mood and activity: ${storedChars.toLocaleString("en-GB")} characters`);
 let missed = 0;
 for (const [name, value, budget] of lines) {
   const verdict = budget == null ? "" : value <= budget ? `  PASS (budget ${budget} ms)` : `  FAIL (budget ${budget} ms)`;

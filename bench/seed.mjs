@@ -42,7 +42,7 @@ function isoDate(ms) {
  * Returns [key, value] pairs for `checkIns` check-ins over `years` years ending `now`, `pairs` questionnaires,
  * `sessions` activity sessions and `goals` activity goals (a few active, the rest finished or archived).
  */
-export function seedEntries({ now = Date.now(), years = 5, checkIns = 5500, pairs = 120, sessions = 3200, goals = 20, seed = 42 } = {}) {
+export function seedEntries({ now = Date.now(), years = 5, checkIns = 5500, pairs = 120, sessions = 3000, goals = 20, seed = 42 } = {}) {
   const next = random(seed);
   const span = years * 365 * 86_400_000;
   const entries = [];
@@ -97,4 +97,14 @@ export function seedEntries({ now = Date.now(), years = 5, checkIns = 5500, pair
     entries.push([`waymark.rec.mood_tag.${id}`, JSON.stringify({ v: 1, record: { id, created: now - span, updated: now - span, deleted: false, data: { name } } })]);
   }
   return entries;
+}
+
+/** A Waymark backup file (format version 1) holding the same records as `seedEntries`. */
+export function backupFile(entries, now = Date.now()) {
+  const records = {};
+  for (const [key, value] of entries) {
+    const kind = key.split(".")[2];
+    (records[kind] ??= []).push(JSON.parse(value));
+  }
+  return JSON.stringify({ format: "waymark-backup", version: 1, exported_at: new Date(now).toISOString(), exported_at_ms: now, records, kept_aside: [] });
 }

@@ -5,8 +5,9 @@
 //! record, so a later version can rename or reshape any field, including the envelope's.
 
 use crate::record::Record;
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Turns the JSON of a record at version `n` into the JSON of the same record at version `n + 1`.
 pub type Migration = fn(Value) -> Result<Value, String>;
@@ -62,12 +63,20 @@ pub fn decode<K: RecordKind>(text: &str) -> Result<Decoded<K>, DecodeError> {
         "{}: one migration per version",
         K::KIND
     );
-    let envelope: Value =
+    // Read the envelope without building the record's tree: most stored records are at the current version and
+    // go straight from text to the record (this runs for every record at start-up).
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow)]
+        v: Option<&'a RawValue>,
+        #[serde(borrow)]
+        record: Option<&'a RawValue>,
+    }
+    let envelope: Envelope =
         serde_json::from_str(text).map_err(|e| DecodeError::NotJson(e.to_string()))?;
     let stored_version = envelope
-        .get("v")
-        .and_then(Value::as_u64)
-        .and_then(|v| u32::try_from(v).ok())
+        .v
+        .and_then(|v| v.get().parse::<u32>().ok())
         .filter(|v| *v >= 1)
         .ok_or(DecodeError::NoVersion)?;
     if stored_version > K::VERSION {
@@ -76,19 +85,24 @@ pub fn decode<K: RecordKind>(text: &str) -> Result<Decoded<K>, DecodeError> {
             supported: K::VERSION,
         });
     }
-    let mut record = envelope
-        .get("record")
-        .cloned()
+    let record = envelope
+        .record
         .ok_or_else(|| DecodeError::Shape("no record".into()))?;
-    for (index, migrate) in K::MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(stored_version as usize - 1)
-    {
-        let from = index as u32 + 1;
-        record = migrate(record).map_err(|reason| DecodeError::Migration { from, reason })?;
-    }
-    let record = serde_json::from_value(record).map_err(|e| DecodeError::Shape(e.to_string()))?;
+    let record = if stored_version == K::VERSION {
+        serde_json::from_str(record.get()).map_err(|e| DecodeError::Shape(e.to_string()))?
+    } else {
+        let mut record: Value =
+            serde_json::from_str(record.get()).map_err(|e| DecodeError::Shape(e.to_string()))?;
+        for (index, migrate) in K::MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(stored_version as usize - 1)
+        {
+            let from = index as u32 + 1;
+            record = migrate(record).map_err(|reason| DecodeError::Migration { from, reason })?;
+        }
+        serde_json::from_value(record).map_err(|e| DecodeError::Shape(e.to_string()))?
+    };
     Ok(Decoded {
         record,
         stored_version,
