@@ -6,8 +6,10 @@ use crate::components::{
 use crate::pages::{
     activity::ActivityPage, goal_form::GoalFormPage, help_now::HelpNowPage, mood::MoodPage,
     my_data::MyDataPage, not_found::NotFoundPage, plan::PlanPage, questionnaire::QuestionnairePage,
-    questionnaire_results::QuestionnaireResultsPage, summary::SummaryPage, today::TodayPage,
+    questionnaire_results::QuestionnaireResultsPage, services::ServicesPage,
+    staying_well::StayingWellPage, summary::SummaryPage, today::TodayPage,
 };
+use crate::service::provide_service;
 use crate::state::provide_app_state;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -18,6 +20,7 @@ use leptos_router::path;
 #[component]
 pub fn App() -> impl IntoView {
     provide_app_state();
+    provide_service();
     view! {
         <Router>
             <SiteHeader/>
@@ -31,6 +34,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activity") view=ActivityPage/>
                     <Route path=path!("/activity/goal/:id") view=GoalFormPage/>
                     <Route path=path!("/plan") view=PlanPage/>
+                    <Route path=path!("/plan/services") view=ServicesPage/>
+                    <Route path=path!("/plan/staying-well") view=StayingWellPage/>
                     <Route path=path!("/data") view=MyDataPage/>
                     <Route path=path!("/data/summary") view=SummaryPage/>
                     <Route path=path!("/help") view=HelpNowPage/>

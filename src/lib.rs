@@ -7,4 +7,5 @@ pub mod app;
 pub mod browser;
 pub mod components;
 pub mod pages;
+pub mod service;
 pub mod state;

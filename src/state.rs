@@ -7,6 +7,7 @@ use crate::browser::{clock, local_store::LocalStore, persistence, service_worker
 use leptos::prelude::*;
 use waymark_core::activity::{Goal, Session};
 use waymark_core::mood::{CheckIn, CustomTag};
+use waymark_core::plan::{PlanStep, StayingWellPlan, TherapyStatus};
 use waymark_core::questionnaire::QuestionnaireResponse;
 use waymark_core::repository;
 use waymark_core::settings::Settings;
@@ -26,6 +27,11 @@ pub struct AppState {
     pub goals: RwSignal<Collection<Goal>>,
     pub sessions: RwSignal<Collection<Session>>,
     pub settings: RwSignal<Collection<Settings>>,
+    pub plan_steps: RwSignal<Collection<PlanStep>>,
+    /// One record (singleton id), when the person has written any of it.
+    pub staying_well: RwSignal<Collection<StayingWellPlan>>,
+    /// One record (singleton id): when therapy ended.
+    pub therapy: RwSignal<Collection<TherapyStatus>>,
     /// Data found in storage that could not be loaded (kept aside, or from a newer version).
     pub problems: RwSignal<Vec<Problem>>,
     /// The last save that failed, in words for the person.
@@ -50,6 +56,9 @@ pub fn provide_app_state() -> AppState {
         goals: RwSignal::new(Collection::default()),
         sessions: RwSignal::new(Collection::default()),
         settings: RwSignal::new(Collection::default()),
+        plan_steps: RwSignal::new(Collection::default()),
+        staying_well: RwSignal::new(Collection::default()),
+        therapy: RwSignal::new(Collection::default()),
         problems: RwSignal::new(Vec::new()),
         save_error: RwSignal::new(None),
         update_ready: RwSignal::new(false),
@@ -85,6 +94,34 @@ impl AppState {
 
     pub fn save_session(&self, record: Record<Session>) -> bool {
         self.save(self.sessions, record)
+    }
+
+    pub fn save_plan_step(&self, record: Record<PlanStep>) -> bool {
+        self.save(self.plan_steps, record)
+    }
+
+    /// Changes the staying-well plan (creating it the first time).
+    pub fn update_staying_well(&self, change: impl FnOnce(&mut StayingWellPlan)) -> bool {
+        self.update_singleton(self.staying_well, StayingWellPlan::id(), change)
+    }
+
+    /// Changes the therapy record (creating it the first time).
+    pub fn update_therapy(&self, change: impl FnOnce(&mut TherapyStatus)) -> bool {
+        self.update_singleton(self.therapy, TherapyStatus::id(), change)
+    }
+
+    fn update_singleton<K: RecordKind + Default + Send + Sync>(
+        &self,
+        collection: RwSignal<Collection<K>>,
+        id: waymark_core::RecordId,
+        change: impl FnOnce(&mut K),
+    ) -> bool {
+        let now = clock::now();
+        let existing = collection.with_untracked(|c| c.get(&id).cloned());
+        let mut record = existing.unwrap_or_else(|| Record::new(id, now, K::default()));
+        record.deleted = false;
+        record.edit(now, change);
+        self.save(collection, record)
     }
 
     /// Changes the settings (creating the one settings record the first time).
@@ -163,6 +200,9 @@ impl AppState {
         load(self.goals, &repo, &keys, now, &mut problems);
         load(self.sessions, &repo, &keys, now, &mut problems);
         load(self.settings, &repo, &keys, now, &mut problems);
+        load(self.plan_steps, &repo, &keys, now, &mut problems);
+        load(self.staying_well, &repo, &keys, now, &mut problems);
+        load(self.therapy, &repo, &keys, now, &mut problems);
         self.problems.set(problems);
     }
 
@@ -175,6 +215,9 @@ impl AppState {
             Some(Goal::KIND) => reload_into(self.goals, key),
             Some(Session::KIND) => reload_into(self.sessions, key),
             Some(Settings::KIND) => reload_into(self.settings, key),
+            Some(PlanStep::KIND) => reload_into(self.plan_steps, key),
+            Some(StayingWellPlan::KIND) => reload_into(self.staying_well, key),
+            Some(TherapyStatus::KIND) => reload_into(self.therapy, key),
             _ => return,
         };
         if !found.is_empty() {

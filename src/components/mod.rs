@@ -3,12 +3,15 @@
 pub mod backup_restore;
 pub mod bottom_nav;
 pub mod check_in_editor;
+pub mod continuing_care;
 pub mod delete_everything;
+pub mod get_back_in;
 pub mod goal_progress;
 pub mod help_contacts;
 pub mod mood_face;
 pub mod mood_history;
 pub mod mood_trend;
+pub mod plan_step_item;
 pub mod questionnaire_chart;
 pub mod quick_check_in;
 pub mod reminders;

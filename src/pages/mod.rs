@@ -9,5 +9,7 @@ pub mod not_found;
 pub mod plan;
 pub mod questionnaire;
 pub mod questionnaire_results;
+pub mod services;
+pub mod staying_well;
 pub mod summary;
 pub mod today;

@@ -1,20 +1,234 @@
 use crate::app::set_page_title;
+use crate::browser::clock;
+use crate::components::continuing_care::ContinuingCareCard;
+use crate::components::get_back_in::{AfterTherapyText, GetBackIn};
+use crate::components::plan_step_item::PlanStepItem;
+use crate::state::use_app_state;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use waymark_core::Record;
+use waymark_core::directory::Need;
+use waymark_core::plan::{
+    PlanStep, StepStatus, achieved, current, fresh_orders, has_room, order_between,
+};
 
-/// Plan: next steps, services, the staying-well plan and the way back into care (not built yet, and it says so).
+/// The status filter's choices: all open steps, or one status.
+const FILTERS: [(&str, Option<StepStatus>); 5] = [
+    ("All open steps", None),
+    ("To do", Some(StepStatus::ToDo)),
+    ("In progress", Some(StepStatus::InProgress)),
+    ("Waiting to hear back", Some(StepStatus::WaitingToHear)),
+    ("Not needed", Some(StepStatus::NotNeeded)),
+];
+
+/// Plan: my next steps (with the services I was told about), the staying-well plan, and after therapy.
 #[component]
 pub fn PlanPage() -> impl IntoView {
     set_page_title("Plan");
+    let state = use_app_state();
+    let filter = RwSignal::new(None::<StepStatus>);
+    let new_what = RwSignal::new(String::new());
+    let new_need = RwSignal::new(None::<Need>);
+    let new_due = RwSignal::new(None::<waymark_core::calendar::LocalDate>);
+    let error = RwSignal::new(None::<String>);
+    let ended_text = RwSignal::new(clock::today().to_string());
+
+    let ordered = move || {
+        state.plan_steps.with(|c| {
+            let mut steps: Vec<Record<PlanStep>> = c.live().cloned().collect();
+            steps.sort_by_key(|r| (r.data.order, r.created));
+            steps
+        })
+    };
+    let shown = move || {
+        let filter = filter.get();
+        ordered()
+            .into_iter()
+            .filter(|r| match filter {
+                None => r.data.status.is_open(),
+                Some(status) => r.data.status == status,
+            })
+            .collect::<Vec<_>>()
+    };
+    let add_step = move |_| {
+        let last = ordered().last().map(|r| r.data.order);
+        match PlanStep::new(&new_what.get_untracked(), order_between(last, None)) {
+            Ok(mut step) => {
+                step.need = new_need.get_untracked();
+                step.due = new_due.get_untracked();
+                if state.save_plan_step(Record::new(clock::new_id(), clock::now(), step)) {
+                    new_what.set(String::new());
+                    new_due.set(None);
+                    error.set(None);
+                }
+            }
+            Err(problem) => error.set(Some(problem.to_string())),
+        }
+    };
+    // Moves a step past its neighbour in the whole list, renumbering everything when there is no room left.
+    let move_step = move |(record, by): (Record<PlanStep>, i32)| {
+        let all = ordered();
+        let Some(index) = all.iter().position(|r| r.id == record.id) else {
+            return;
+        };
+        let target = index as i32 + by;
+        if target < 0 || target as usize >= all.len() {
+            return;
+        }
+        let target = target as usize;
+        let (before, after) = if by < 0 {
+            (
+                target.checked_sub(1).map(|i| all[i].data.order),
+                Some(all[target].data.order),
+            )
+        } else {
+            (
+                Some(all[target].data.order),
+                all.get(target + 1).map(|r| r.data.order),
+            )
+        };
+        if has_room(before, after) {
+            let mut record = record;
+            record.edit(clock::now(), |s| s.order = order_between(before, after));
+            state.save_plan_step(record);
+        } else {
+            let mut reordered = all.clone();
+            let moved = reordered.remove(index);
+            reordered.insert(target, moved);
+            for (mut r, order) in reordered.into_iter().zip(fresh_orders(all.len())) {
+                if r.data.order != order {
+                    r.edit(clock::now(), |s| s.order = order);
+                    state.save_plan_step(r);
+                }
+            }
+        }
+    };
+    let done = move || {
+        state.plan_steps.with(|c| {
+            achieved(c.live().map(|r| &r.data))
+                .into_iter()
+                .map(|s| (s.what.clone(), s.done_on))
+                .collect::<Vec<_>>()
+        })
+    };
+    let therapy_ended = move || {
+        state
+            .therapy
+            .with(|t| current(t.all()).and_then(|r| r.data.ended_on))
+    };
+
     view! {
         <h1 tabindex="-1">"Plan"</h1>
-        <section class="card">
-            <h2>"Coming soon"</h2>
-            <p>
-                "Here you will keep your next steps with the services you were told about, your staying-well plan, "
-                "and how to get back in touch with Talking Therapies after your therapy ends."
-            </p>
-            <p>"If you need help now, " <A href="/help">"see who you can contact"</A> "."</p>
+        <ContinuingCareCard/>
+        <section class="card" aria-labelledby="steps-title">
+            <h2 id="steps-title">"My next steps"</h2>
+            <label class="field-label" for="step-filter">"Show"</label>
+            <select
+                id="step-filter"
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    filter.set(FILTERS.iter().find(|(label, _)| *label == value).and_then(|(_, s)| *s));
+                }
+            >
+                {FILTERS.map(|(label, _)| view! { <option value=label>{label}</option> })}
+            </select>
+            {move || {
+                let steps = shown();
+                if steps.is_empty() {
+                    return view! { <p>"No steps here yet."</p> }.into_any();
+                }
+                let count = steps.len();
+                view! {
+                    <ol class="plan-steps">
+                        {steps
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, record)| {
+                                view! { <PlanStepItem record=record on_move=move_step first=i == 0 last=i + 1 == count/> }
+                            })
+                            .collect_view()}
+                    </ol>
+                }
+                    .into_any()
+            }}
+            <h3>"Add a step"</h3>
+            <label class="field-label" for="new-step">"What will you do?"</label>
+            <input
+                id="new-step"
+                type="text"
+                maxlength="200"
+                prop:value=move || new_what.get()
+                on:input=move |ev| new_what.set(event_target_value(&ev))
+            />
+            <label class="field-label" for="new-step-need">"What is it for? (optional)"</label>
+            <select
+                id="new-step-need"
+                on:change=move |ev| new_need.set(Need::from_id(&event_target_value(&ev)))
+            >
+                <option value="">"Not sure"</option>
+                {Need::ALL.map(|need| view! { <option value=need.id()>{need.label()}</option> })}
+            </select>
+            <label class="field-label" for="new-step-due">"Date (optional)"</label>
+            <input id="new-step-due" type="date" on:change=move |ev| new_due.set(event_target_value(&ev).parse().ok())/>
+            <p class="field-error" role="alert">{move || error.get()}</p>
+            <div class="actions">
+                <button type="button" on:click=add_step>"Add step"</button>
+                <A href="/plan/services" attr:class="button-link quiet">"Find a service"</A>
+            </div>
+            <Show when=move || !done().is_empty()>
+                <details>
+                    <summary>{move || format!("What I have done ({})", done().len())}</summary>
+                    <ul>
+                        {move || {
+                            done()
+                                .into_iter()
+                                .map(|(what, on)| {
+                                    view! { <li>{what} {on.map(|d| format!(" ({})", clock::format_date(d)))}</li> }
+                                })
+                                .collect_view()
+                        }}
+                    </ul>
+                </details>
+            </Show>
+        </section>
+        <section class="card" aria-labelledby="staying-well-title">
+            <h2 id="staying-well-title">"My staying-well plan"</h2>
+            <p>"What helped, the signs to watch for, and what you will do. You can make it with your therapist near the end of therapy."</p>
+            <A href="/plan/staying-well" attr:class="button-link">"Open my staying-well plan"</A>
+        </section>
+        <section class="card" aria-labelledby="after-title">
+            <h2 id="after-title">"After therapy"</h2>
+            {move || match therapy_ended() {
+                Some(date) => view! {
+                    <p>{format!("Your therapy ended on {}.", clock::format_date(date))}</p>
+                    <button type="button" class="button-quiet" on:click=move |_| { state.update_therapy(|t| t.ended_on = None); }>
+                        "I am still in therapy"
+                    </button>
+                }
+                    .into_any(),
+                None => view! {
+                    <p>"When your therapy ends, note the date here. Waymark will then help you keep well, and show how to get back in touch."</p>
+                    <label class="field-label" for="ended-on">"Therapy ended on"</label>
+                    <input id="ended-on" type="date" max=clock::today().to_string() prop:value=move || ended_text.get() on:change=move |ev| ended_text.set(event_target_value(&ev))/>
+                    <div class="actions">
+                        <button
+                            type="button"
+                            on:click=move |_| {
+                                if let Ok(date) = ended_text.get_untracked().parse() {
+                                    state.update_therapy(|t| t.ended_on = Some(date));
+                                }
+                            }
+                        >
+                            "Save the date"
+                        </button>
+                    </div>
+                }
+                    .into_any(),
+            }}
+            <h3>"What happens after therapy"</h3>
+            <AfterTherapyText/>
+            <h3>"Getting back in touch"</h3>
+            <GetBackIn/>
         </section>
     }
 }

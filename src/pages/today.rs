@@ -1,11 +1,13 @@
 use crate::app::set_page_title;
 use crate::browser::clock;
+use crate::components::continuing_care::ContinuingCareCard;
 use crate::components::quick_check_in::QuickCheckIn;
 use crate::state::use_app_state;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use waymark_core::activity::{GoalStatus, Session, guideline_week, progress_words, week_progress};
 use waymark_core::calendar::local_date;
+use waymark_core::plan::{DueState, steps_for_today};
 use waymark_core::settings::backup_due;
 
 /// Today: how am I right now, this week's activity, and what comes next.
@@ -80,6 +82,15 @@ pub fn TodayPage() -> impl IntoView {
             .settings
             .with(|s| backup_due(s.all().first(), oldest, clock::now()))
     };
+    // Plan steps due today or overdue.
+    let steps_due = move || {
+        state.plan_steps.with(|c| {
+            steps_for_today(c.live().map(|r| &r.data), today)
+                .into_iter()
+                .map(|s| (s.what.clone(), s.due_state(today) == DueState::Overdue))
+                .collect::<Vec<_>>()
+        })
+    };
     let reviews_due = move || {
         state
             .goals
@@ -109,9 +120,26 @@ pub fn TodayPage() -> impl IntoView {
             </Show>
             <A href="/activity" attr:class="button-link quiet">"Log activity"</A>
         </section>
+        <ContinuingCareCard/>
         <section class="card" aria-labelledby="today-next">
-            <h2 id="today-next">"Coming soon"</h2>
-            <p>"Your next step from your plan will show here once that part of Waymark is ready."</p>
+            <h2 id="today-next">"Next steps"</h2>
+            {move || {
+                let due = steps_due();
+                if due.is_empty() {
+                    view! { <p>"Nothing is due today."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul>
+                            {due
+                                .into_iter()
+                                .map(|(what, overdue)| view! { <li>{what} {overdue.then_some(" (was due earlier)")}</li> })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }
+            }}
+            <A href="/plan" attr:class="button-link quiet">"Open my plan"</A>
         </section>
     }
 }

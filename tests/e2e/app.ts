@@ -16,6 +16,8 @@ export const routes = [
   { path: "/mood/results", heading: "Questionnaire results" },
   { path: "/activity/goal/new", heading: "Set a goal" },
   { path: "/data/summary", heading: "Summary for an appointment" },
+  { path: "/plan/services", heading: "Find a service" },
+  { path: "/plan/staying-well", heading: "My staying-well plan" },
 ];
 
 /** Opens a page and waits until the app has replaced the static shell. */

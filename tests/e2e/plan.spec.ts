@@ -1,0 +1,133 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { answerQuestionnaires, notAtAll, openApp, waitForApp, waitForServiceWorker } from "./app";
+
+const wcag22aa = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
+
+async function addStepDebtAdvice(page: Page) {
+  await openApp(page, "/plan");
+  await page.getByRole("link", { name: "Find a service" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Find a service");
+  await page.getByRole("button", { name: "Money and debt" }).click();
+  const stepChange = page.locator("li.service").filter({ hasText: "StepChange" });
+  await expect(stepChange.getByRole("link", { name: /^Call 0800 138 1111$/ })).toHaveAttribute("href", /^tel:\+?4?4?0?8001381111$/);
+  await stepChange.getByRole("button", { name: "Add to my plan" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Added to your plan: contact StepChange" })).toBeVisible();
+}
+
+test("find a service by need and by word, add it to the plan, and update it with a note", async ({ page }) => {
+  await openApp(page, "/plan/services");
+  await page.getByLabel("Or search").fill("bereavement");
+  await expect(page.locator("li.service").first()).toContainText("Cruse");
+  await page.getByLabel("Or search").fill("");
+
+  await addStepDebtAdvice(page);
+  await page.getByRole("link", { name: "Back to your plan" }).click();
+  const step = page.locator("li.plan-step").filter({ hasText: "Contact StepChange" });
+  await expect(step).toBeVisible();
+  await step.getByLabel("Status").selectOption({ label: "Waiting to hear back" });
+  await step.getByLabel("Add a note").fill("Phoned, they will call back Tuesday");
+  await step.getByRole("button", { name: "Add note" }).click();
+  await expect(step).toContainText("Phoned, they will call back Tuesday");
+  const today = await page.evaluate(() => {
+    const d = new Date();
+    const pad = (n: number) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  });
+  await step.getByLabel("Date (optional)").fill(today);
+  await step.getByLabel("Date (optional)").dispatchEvent("change");
+  await expect(step).toContainText("Due today");
+
+  await page.reload();
+  await waitForApp(page);
+  await expect(page.locator("li.plan-step").filter({ hasText: "Contact StepChange" })).toContainText("Phoned, they will call back Tuesday");
+  await expect(page.getByLabel("Status").first()).toHaveValue("WaitingToHear");
+
+  // Due today shows on Today.
+  await page.goto("/");
+  await waitForApp(page);
+  await expect(page.locator("section").filter({ has: page.getByRole("heading", { name: "Next steps" }) })).toContainText("Contact StepChange");
+});
+
+test("steps can be added, reordered, filtered, done and kept as a record", async ({ page }) => {
+  await openApp(page, "/plan");
+  for (const what of ["Ask about council tax support", "Go to the walking group"]) {
+    await page.getByLabel("What will you do?").fill(what);
+    await page.getByRole("button", { name: "Add step" }).click();
+  }
+  const titles = () => page.locator("li.plan-step h3").allTextContents();
+  expect(await titles()).toEqual(["Ask about council tax support", "Go to the walking group"]);
+  await page.locator("li.plan-step").nth(1).getByRole("button", { name: "Move up" }).click();
+  await expect.poll(titles).toEqual(["Go to the walking group", "Ask about council tax support"]);
+
+  await page.locator("li.plan-step").first().getByLabel("Status").selectOption({ label: "Done" });
+  await expect.poll(titles).toEqual(["Ask about council tax support"]);
+  await page.getByText(/What I have done \(1\)/).click();
+  await expect(page.getByText(/Go to the walking group/)).toBeVisible();
+  await page.getByLabel("Show").selectOption({ label: "To do" });
+  await expect.poll(titles).toEqual(["Ask about council tax support"]);
+});
+
+test("the staying-well plan is editable, survives a reload, prints, and shows how to get back in", async ({ page }) => {
+  await openApp(page, "/plan/staying-well");
+  await page.getByLabel("What helped").fill("Walking in the morning. Talking to my sister.");
+  await page.getByLabel("What helped").blur();
+  await expect(page.getByRole("status").filter({ hasText: /^Saved:/ })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Refer yourself online" })).toHaveAttribute("href", /^https:\/\/www\.nhs\.uk\//);
+  await page.reload();
+  await waitForApp(page);
+  await expect(page.getByLabel("What helped")).toHaveValue("Walking in the morning. Talking to my sister.");
+  await page.emulateMedia({ media: "print" });
+  await expect(page.getByText("Walking in the morning. Talking to my sister.").last()).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Sections" })).toBeHidden();
+  const pdf = await page.pdf({ format: "A4" });
+  expect(pdf.byteLength).toBeGreaterThan(1000);
+});
+
+test("after therapy ends, Today shows continuing care, and points back to care when scores are at caseness", async ({ page }) => {
+  await openApp(page, "/plan");
+  // Therapy ended last week; scores taken today count as after discharge.
+  const lastWeek = await page.evaluate(() => {
+    const d = new Date(Date.now() - 7 * 86_400_000);
+    const pad = (n: number) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  });
+  await page.getByLabel("Therapy ended on").fill(lastWeek);
+  await page.getByLabel("Therapy ended on").dispatchEvent("change");
+  await page.getByRole("button", { name: "Save the date" }).click();
+  await expect(page.getByText(/Your therapy ended on/)).toBeVisible();
+  await page.goto("/");
+  await waitForApp(page);
+  const care = page.locator("section.continuing-care");
+  await expect(care).toContainText("It is a good time for your PHQ-9 and GAD-7 check-in.");
+  await expect(care.getByRole("link", { name: "Your staying-well plan" })).toBeVisible();
+
+  // A check-in after discharge at caseness (PHQ-9 12).
+  await answerQuestionnaires(page, ["Nearly every day", "Nearly every day", "Nearly every day", "Nearly every day", ...notAtAll(5)], notAtAll(7));
+  await page.goto("/");
+  await waitForApp(page);
+  await expect(care.getByRole("status")).toContainText("caseness");
+  await expect(care.getByRole("link", { name: "Refer yourself online" })).toBeVisible();
+});
+
+test("the plan works offline, and axe finds nothing on the plan screens", async ({ page, context }) => {
+  await openApp(page, "/plan/services");
+  await waitForServiceWorker(page);
+  await expect(page.locator("li.service").first()).toBeVisible();
+  await context.setOffline(true);
+  await addStepDebtAdvice(page);
+  await page.goto("/plan");
+  await waitForApp(page);
+  await expect(page.locator("li.plan-step")).toHaveCount(1);
+  await page.goto("/plan/staying-well");
+  await waitForApp(page);
+  await context.setOffline(false);
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const path of ["/plan", "/plan/services", "/plan/staying-well"]) {
+      await openApp(page, path);
+      const results = await new AxeBuilder({ page }).withTags(wcag22aa).analyze();
+      expect(results.violations.map((v) => `${scheme} ${path}: ${v.id}`)).toEqual([]);
+    }
+  }
+});
