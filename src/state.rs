@@ -7,6 +7,7 @@ use crate::browser::{clock, local_store::LocalStore, persistence, service_worker
 use leptos::prelude::*;
 use waymark_core::activity::{Goal, Session};
 use waymark_core::mood::{CheckIn, CustomTag};
+use waymark_core::mood_trends::{MoodDays, MoodPoint};
 use waymark_core::plan::{PlanStep, StayingWellPlan, TherapyStatus};
 use waymark_core::questionnaire::QuestionnaireResponse;
 use waymark_core::repository;
@@ -75,6 +76,23 @@ pub fn provide_app_state() -> AppState {
 }
 
 impl AppState {
+    /// The live check-ins grouped by local day, for trends, history and insights.
+    pub fn mood_days(&self) -> MoodDays {
+        self.check_ins.with(|c| {
+            MoodDays::build(
+                c.all(),
+                |r| {
+                    (!r.deleted).then(|| MoodPoint {
+                        at: r.data.at,
+                        mood: r.data.mood,
+                        tags: &r.data.tags,
+                    })
+                },
+                &clock::BrowserZone,
+            )
+        })
+    }
+
     /// Saves a new or changed check-in. Returns whether it was saved; if not, the banner says why.
     pub fn save_check_in(&self, record: Record<CheckIn>) -> bool {
         self.save(self.check_ins, record)

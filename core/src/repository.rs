@@ -149,35 +149,16 @@ impl<S: KeyValueStore> Repository<S> {
 
     /// Loads every record of kind `K`. Unreadable data is moved aside; data from a newer version is left alone.
     pub fn load_all<K: RecordKind>(&self, now: Timestamp) -> Loaded<K> {
-        let prefix = format!("{RECORD_PREFIX}{}.", K::KIND);
-        let mut loaded = Loaded {
-            records: Vec::new(),
-            problems: Vec::new(),
-        };
-        let keys = match self.store.keys() {
-            Ok(keys) => keys,
-            Err(error) => {
-                loaded.problems.push(Problem {
-                    key: prefix,
+        match self.record_keys() {
+            Ok(keys) => self.load_from::<K>(&keys, now),
+            Err(error) => Loaded {
+                records: Vec::new(),
+                problems: vec![Problem {
+                    key: format!("{RECORD_PREFIX}{}.", K::KIND),
                     kind: ProblemKind::ReadFailed(error),
-                });
-                return loaded;
-            }
-        };
-        let mut keys: Vec<String> = keys
-            .into_iter()
-            .filter(|key| key.starts_with(&prefix))
-            .collect();
-        keys.sort_unstable();
-        for key in keys {
-            let one = self.load_key::<K>(&key, now);
-            loaded.records.extend(one.records);
-            loaded.problems.extend(one.problems);
+                }],
+            },
         }
-        loaded
-            .records
-            .sort_unstable_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-        loaded
     }
 
     /// Loads the record stored under one key (for example after another tab changed it).

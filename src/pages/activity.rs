@@ -9,7 +9,6 @@ use waymark_core::activity::{
     GUIDELINE_MODERATE_MINUTES, GUIDELINE_STRENGTH_DAYS, GoalStatus, Session, activity_and_mood,
     guideline_week, guideline_words,
 };
-use waymark_core::mood_trends::{MoodDays, MoodPoint};
 use waymark_core::{Record, RecordId};
 
 /// How many recent sessions the log shows.
@@ -82,25 +81,13 @@ pub fn ActivityPage() -> impl IntoView {
         })
     };
     let with_mood = move || {
-        state.check_ins.with(|checks| {
-            let days = MoodDays::build(
-                checks.all(),
-                |r| {
-                    (!r.deleted).then(|| MoodPoint {
-                        at: r.data.at,
-                        mood: r.data.mood,
-                        tags: &r.data.tags,
-                    })
-                },
-                &clock::BrowserZone,
-            );
-            state.sessions.with(|c| {
-                let sessions: Vec<&Session> = c.live().map(|r| &r.data).collect();
-                (
-                    days.check_in_count() > 0,
-                    activity_and_mood(&sessions, days.days()),
-                )
-            })
+        let days = state.mood_days();
+        state.sessions.with(|c| {
+            let sessions: Vec<&Session> = c.live().map(|r| &r.data).collect();
+            (
+                days.check_in_count() > 0,
+                activity_and_mood(&sessions, days.days()),
+            )
         })
     };
     let recent = move || {

@@ -1,11 +1,9 @@
 use crate::app::set_page_title;
-use crate::browser::clock;
 use crate::components::mood_history::{MoodHistory, UndoDelete};
 use crate::components::mood_trend::{MoodTrend, TagInsights};
 use crate::state::use_app_state;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use waymark_core::mood_trends::{MoodDays, MoodPoint};
 
 /// Mood: trends, tag insights, the questionnaires, and every check-in by day.
 #[component]
@@ -13,21 +11,7 @@ pub fn MoodPage() -> impl IntoView {
     set_page_title("Mood");
     let state = use_app_state();
     // Built once per change to the check-ins; every section reads it.
-    let days = Memo::new(move |_| {
-        state.check_ins.with(|c| {
-            MoodDays::build(
-                c.all(),
-                |r| {
-                    (!r.deleted).then(|| MoodPoint {
-                        at: r.data.at,
-                        mood: r.data.mood,
-                        tags: &r.data.tags,
-                    })
-                },
-                &clock::BrowserZone,
-            )
-        })
-    });
+    let days = Memo::new(move |_| state.mood_days());
     let has_check_ins = move || days.with(|d| d.check_in_count() > 0);
     let just_deleted = RwSignal::new(None);
     let has_results = move || {

@@ -4,7 +4,7 @@ use crate::state::use_app_state;
 use leptos::prelude::*;
 use waymark_core::activity::{GoalStatus, Session, guideline_week, week_progress};
 use waymark_core::calendar::{LocalDate, local_date};
-use waymark_core::mood_trends::{Average, MoodDays, MoodPoint};
+use waymark_core::mood_trends::Average;
 use waymark_core::questionnaire::{Change, DatedPair, Gad7Severity, Phq9Severity};
 
 /// How far back the summary starts unless the person chooses, in days.
@@ -25,32 +25,18 @@ pub fn SummaryPage() -> impl IntoView {
 
     // Mood: the average over the range and by week.
     let mood = move || {
-        state.check_ins.with(|c| {
-            let days = MoodDays::build(
-                c.all(),
-                |r| {
-                    (!r.deleted).then(|| MoodPoint {
-                        at: r.data.at,
-                        mood: r.data.mood,
-                        tags: &r.data.tags,
-                    })
-                },
-                &zone,
-            );
-            let mut weeks: Vec<(LocalDate, Average)> = Vec::new();
-            let mut all: Option<Average> = None;
-            for day in days.days().iter().filter(|d| in_range(d.date)) {
-                all = Some(all.map_or(day.average, |a| a.combine(day.average)));
-                let monday = day.date.monday_of_week();
-                match weeks.last_mut() {
-                    Some((week, average)) if *week == monday => {
-                        *average = average.combine(day.average)
-                    }
-                    _ => weeks.push((monday, day.average)),
-                }
+        let days = state.mood_days();
+        let mut weeks: Vec<(LocalDate, Average)> = Vec::new();
+        let mut all: Option<Average> = None;
+        for day in days.days().iter().filter(|d| in_range(d.date)) {
+            all = Some(all.map_or(day.average, |a| a.combine(day.average)));
+            let monday = day.date.monday_of_week();
+            match weeks.last_mut() {
+                Some((week, average)) if *week == monday => *average = average.combine(day.average),
+                _ => weeks.push((monday, day.average)),
             }
-            (all, weeks)
-        })
+        }
+        (all, weeks)
     };
     // Questionnaires: every complete pair in range, and the change from the first to the last of them.
     let pairs = move || {
