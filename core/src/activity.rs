@@ -463,6 +463,33 @@ pub fn starters(start: LocalDate) -> Vec<Starter> {
     ]
 }
 
+/// Up to `limit` different recent sessions (same activity, name, minutes and intensity count as one), for
+/// "log the same again". `newest_first` is the log, most recently logged first.
+pub fn repeat_choices<'a>(
+    newest_first: impl IntoIterator<Item = &'a Session>,
+    limit: usize,
+) -> Vec<Session> {
+    let mut choices: Vec<Session> = Vec::new();
+    for session in newest_first {
+        if choices.len() == limit {
+            break;
+        }
+        let same = |s: &Session| {
+            (s.kind, &s.custom_name, s.minutes, s.intensity)
+                == (
+                    session.kind,
+                    &session.custom_name,
+                    session.minutes,
+                    session.intensity,
+                )
+        };
+        if !choices.iter().any(same) {
+            choices.push(session.clone());
+        }
+    }
+    choices
+}
+
 /// Progress towards a goal in one Monday to Sunday week.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WeekProgress {
@@ -848,6 +875,40 @@ fn count_words(count: u32, one: &str, many: &str) -> String {
         format!("1 {one}")
     } else {
         format!("{count} {many}")
+    }
+}
+
+#[cfg(test)]
+mod repeat_tests {
+    use super::*;
+
+    #[test]
+    fn repeat_choices_are_the_recent_different_sessions() {
+        let day = LocalDate::new(2026, 11, 21).unwrap();
+        let session = |kind, minutes| Session {
+            kind,
+            custom_name: String::new(),
+            minutes,
+            intensity: Intensity::Moderate,
+            date: day,
+        };
+        let log = [
+            session(ActivityKind::Walking, 20),
+            session(ActivityKind::Walking, 20),
+            session(ActivityKind::Cycling, 30),
+            session(ActivityKind::Walking, 10),
+            session(ActivityKind::Swimming, 40),
+        ];
+        let choices = repeat_choices(&log, 3);
+        let kinds: Vec<(ActivityKind, u16)> = choices.iter().map(|s| (s.kind, s.minutes)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (ActivityKind::Walking, 20),
+                (ActivityKind::Cycling, 30),
+                (ActivityKind::Walking, 10)
+            ]
+        );
     }
 }
 

@@ -338,6 +338,40 @@ pub fn fresh_orders(count: usize) -> Vec<i64> {
         .collect()
 }
 
+/// Moving the step at `index` of a list sorted by order `by` places (-1 up, +1 down): the new orders to save, as
+/// (index in `orders`, new order). One change when there is room between its new neighbours; otherwise every step
+/// is renumbered with [`fresh_orders`]. Nothing when the move would leave the list.
+pub fn reorder(orders: &[i64], index: usize, by: i32) -> Vec<(usize, i64)> {
+    let Some(target) = index
+        .checked_add_signed(by as isize)
+        .filter(|t| *t < orders.len() && index < orders.len())
+    else {
+        return Vec::new();
+    };
+    if target == index {
+        return Vec::new();
+    }
+    let (before, after) = if target < index {
+        (
+            target.checked_sub(1).map(|i| orders[i]),
+            Some(orders[target]),
+        )
+    } else {
+        (Some(orders[target]), orders.get(target + 1).copied())
+    };
+    if has_room(before, after) {
+        return vec![(index, order_between(before, after))];
+    }
+    let mut positions: Vec<usize> = (0..orders.len()).collect();
+    let moved = positions.remove(index);
+    positions.insert(target, moved);
+    positions
+        .into_iter()
+        .zip(fresh_orders(orders.len()))
+        .filter(|(original, order)| orders[*original] != *order)
+        .collect()
+}
+
 /// One part of the staying-well plan: its field name, the heading shown, and the question that helps a person
 /// start writing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -756,6 +790,57 @@ fn check_in_days<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u16, D::E
         return Err(invalid("check-ins are every 7 to 180 days"));
     }
     Ok(days)
+}
+
+#[cfg(test)]
+mod reorder_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn apply(orders: &[i64], changes: &[(usize, i64)]) -> Vec<usize> {
+        let mut new: Vec<(i64, usize)> = orders.iter().copied().zip(0..).collect();
+        for (index, order) in changes {
+            new[*index].0 = *order;
+        }
+        new.sort();
+        new.into_iter().map(|(_, i)| i).collect()
+    }
+
+    #[test]
+    fn moving_up_and_down_swaps_neighbours() {
+        let orders = fresh_orders(3);
+        assert_eq!(apply(&orders, &reorder(&orders, 2, -1)), [0, 2, 1]);
+        assert_eq!(apply(&orders, &reorder(&orders, 0, 1)), [1, 0, 2]);
+        assert_eq!(reorder(&orders, 0, -1), []);
+        assert_eq!(reorder(&orders, 2, 1), []);
+    }
+
+    #[test]
+    fn no_room_renumbers_everything() {
+        let orders = [0, 1, 2];
+        let changes = reorder(&orders, 2, -1);
+        assert!(changes.len() > 1);
+        assert_eq!(apply(&orders, &changes), [0, 2, 1]);
+    }
+
+    proptest! {
+        /// Any move by one place swaps exactly that step with its neighbour and keeps everything else in order.
+        #[test]
+        fn a_move_swaps_one_pair(gaps in proptest::collection::vec(1i64..4, 1..8), index in 0usize..8, up in any::<bool>()) {
+            let mut orders = Vec::new();
+            let mut at = 0;
+            for gap in gaps { at += gap; orders.push(at); }
+            let index = index % orders.len();
+            let by = if up { -1 } else { 1 };
+            let changes = reorder(&orders, index, by);
+            let mut expected: Vec<usize> = (0..orders.len()).collect();
+            match index.checked_add_signed(by as isize).filter(|t| *t < orders.len()) {
+                Some(target) => expected.swap(index, target),
+                None => prop_assert!(changes.is_empty()),
+            }
+            prop_assert_eq!(apply(&orders, &changes), expected);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use waymark_core::activity::{
     GUIDELINE_MODERATE_MINUTES, GUIDELINE_STRENGTH_DAYS, GoalStatus, Session, activity_and_mood,
-    guideline_week, guideline_words,
+    guideline_week, guideline_words, repeat_choices,
 };
 use waymark_core::{Record, RecordId};
 
@@ -25,26 +25,11 @@ pub fn ActivityPage() -> impl IntoView {
     let just_deleted = RwSignal::new(None::<RecordId>);
 
     // The three most recent different sessions, to log again with one tap.
-    let repeat_choices = move || {
+    let log_again_choices = move || {
         state.sessions.with(|c| {
             let mut recent: Vec<&Record<Session>> = c.live().collect();
             recent.sort_by_key(|r| std::cmp::Reverse(r.created));
-            let mut choices: Vec<Session> = Vec::new();
-            for r in recent {
-                let same = |s: &Session| {
-                    s.kind == r.data.kind
-                        && s.minutes == r.data.minutes
-                        && s.intensity == r.data.intensity
-                        && s.custom_name == r.data.custom_name
-                };
-                if !choices.iter().any(same) {
-                    choices.push(r.data.clone());
-                }
-                if choices.len() == 3 {
-                    break;
-                }
-            }
-            choices
+            repeat_choices(recent.into_iter().map(|r| &r.data), 3)
         })
     };
     let log_again = move |mut session: Session| {
@@ -123,7 +108,7 @@ pub fn ActivityPage() -> impl IntoView {
         <section class="card" aria-labelledby="log-title">
             <h2 id="log-title">"Log activity"</h2>
             {move || {
-                let choices = repeat_choices();
+                let choices = log_again_choices();
                 (!choices.is_empty())
                     .then(|| {
                         view! {

@@ -8,9 +8,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use waymark_core::Record;
 use waymark_core::directory::Need;
-use waymark_core::plan::{
-    PlanStep, StepStatus, achieved, current, fresh_orders, has_room, order_between,
-};
+use waymark_core::plan::{PlanStep, StepStatus, achieved, current, order_between, reorder};
 
 /// The status filter's choices: all open steps, or one status.
 const FILTERS: [(&str, Option<StepStatus>); 5] = [
@@ -65,42 +63,17 @@ pub fn PlanPage() -> impl IntoView {
             Err(problem) => error.set(Some(problem.to_string())),
         }
     };
-    // Moves a step past its neighbour in the whole list, renumbering everything when there is no room left.
+    // Moves a step one place in the whole list (the rule, renumbering included, is core's).
     let move_step = move |(record, by): (Record<PlanStep>, i32)| {
         let all = ordered();
         let Some(index) = all.iter().position(|r| r.id == record.id) else {
             return;
         };
-        let target = index as i32 + by;
-        if target < 0 || target as usize >= all.len() {
-            return;
-        }
-        let target = target as usize;
-        let (before, after) = if by < 0 {
-            (
-                target.checked_sub(1).map(|i| all[i].data.order),
-                Some(all[target].data.order),
-            )
-        } else {
-            (
-                Some(all[target].data.order),
-                all.get(target + 1).map(|r| r.data.order),
-            )
-        };
-        if has_room(before, after) {
-            let mut record = record;
-            record.edit(clock::now(), |s| s.order = order_between(before, after));
-            state.save_plan_step(record);
-        } else {
-            let mut reordered = all.clone();
-            let moved = reordered.remove(index);
-            reordered.insert(target, moved);
-            for (mut r, order) in reordered.into_iter().zip(fresh_orders(all.len())) {
-                if r.data.order != order {
-                    r.edit(clock::now(), |s| s.order = order);
-                    state.save_plan_step(r);
-                }
-            }
+        let orders: Vec<i64> = all.iter().map(|r| r.data.order).collect();
+        for (position, order) in reorder(&orders, index, by) {
+            let mut step = all[position].clone();
+            step.edit(clock::now(), |s| s.order = order);
+            state.save_plan_step(step);
         }
     };
     let done = move || {
