@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use waymark_core::activity::{GoalStatus, Session, guideline_week, week_progress};
 use waymark_core::calendar::{LocalDate, local_date};
 use waymark_core::mood_trends::Average;
+use waymark_core::plan::{current, in_order};
 use waymark_core::questionnaire::{Change, DatedPair, Gad7Severity, Phq9Severity};
 
 /// How far back the summary starts unless the person chooses, in days.
@@ -81,6 +82,34 @@ pub fn SummaryPage() -> impl IntoView {
             (goals, weeks)
         })
     };
+    // Plan: every step with its status (done steps dated), and the staying-well plan as written.
+    let plan = move || {
+        state.plan_steps.with(|c| {
+            in_order(c.live().map(|r| &r.data))
+                .into_iter()
+                .map(|s| {
+                    let done = s
+                        .done_on
+                        .map(|d| format!(", {}", clock::format_date(d)))
+                        .unwrap_or_default();
+                    format!("{}: {}{done}", s.what, s.status.label())
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let staying_well = move || {
+        state.staying_well.with(|c| {
+            current(c.all())
+                .map(|r| {
+                    r.data
+                        .filled()
+                        .into_iter()
+                        .map(|(section, text)| (section.heading, text.to_owned()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
     let as_text = move || {
         let (average, weeks) = mood();
         let mut lines = vec![format!(
@@ -107,6 +136,7 @@ pub fn SummaryPage() -> impl IntoView {
             ));
         }
         lines.extend(activity().0);
+        lines.extend(plan());
         lines.join("\n")
     };
     let share = move |_| {
@@ -220,6 +250,32 @@ pub fn SummaryPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
+                    }
+                }}
+            </section>
+            <section aria-labelledby="summary-plan">
+                <h2 id="summary-plan">"Plan"</h2>
+                {move || {
+                    let steps = plan();
+                    if steps.is_empty() {
+                        view! { <p>"No plan steps."</p> }.into_any()
+                    } else {
+                        view! { <ul>{steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul> }.into_any()
+                    }
+                }}
+            </section>
+            <section aria-labelledby="summary-staying-well">
+                <h2 id="summary-staying-well">"Staying-well plan"</h2>
+                {move || {
+                    let sections = staying_well();
+                    if sections.is_empty() {
+                        view! { <p>"Not written yet."</p> }.into_any()
+                    } else {
+                        sections
+                            .into_iter()
+                            .map(|(heading, text)| view! { <h3>{heading}</h3> <p class="pre-wrap">{text}</p> })
+                            .collect_view()
+                            .into_any()
                     }
                 }}
             </section>

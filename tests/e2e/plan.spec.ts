@@ -82,6 +82,15 @@ test("the staying-well plan is editable, survives a reload, prints, and shows ho
   await expect(page.getByRole("navigation", { name: "Sections" })).toBeHidden();
   const pdf = await page.pdf({ format: "A4" });
   expect(pdf.byteLength).toBeGreaterThan(1000);
+
+  // The appointment summary carries the plan and the staying-well plan too.
+  await page.emulateMedia({ media: "screen" });
+  await openApp(page, "/plan");
+  await page.getByLabel("What will you do?").fill("Ring the housing office");
+  await page.getByRole("button", { name: "Add step" }).click();
+  await openApp(page, "/data/summary");
+  await expect(page.locator("section").filter({ has: page.getByRole("heading", { name: "Plan", exact: true }) })).toContainText("Ring the housing office: To do");
+  await expect(page.locator("section").filter({ has: page.getByRole("heading", { name: "Staying-well plan" }) })).toContainText("Walking in the morning. Talking to my sister.");
 });
 
 test("after therapy ends, Today shows continuing care, and points back to care when scores are at caseness", async ({ page }) => {
