@@ -536,6 +536,22 @@ pub struct DatedPair {
     pub pair: Pair,
 }
 
+/// Every complete pair (both measures on one occasion) in live records, oldest first.
+pub fn dated_pairs(records: &[Record<QuestionnaireResponse>]) -> Vec<DatedPair> {
+    let mut pairs: Vec<DatedPair> = records
+        .iter()
+        .filter(|r| !r.deleted)
+        .filter_map(|r| {
+            r.data.pair().map(|pair| DatedPair {
+                at: r.data.at,
+                pair,
+            })
+        })
+        .collect();
+    pairs.sort_by_key(|p| p.at);
+    pairs
+}
+
 /// The complete pairs that matter for comparing: the first on record, the one before the latest, and the latest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PairHistory {
@@ -587,6 +603,33 @@ impl PairHistory {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn dated_pairs_are_complete_live_and_oldest_first() {
+        use crate::record::RecordId;
+        let response = |seed: u8, at: i64, both: bool, deleted: bool| {
+            let mut record = Record::new(
+                RecordId::from_random_bytes([seed; 16]),
+                Timestamp(at),
+                QuestionnaireResponse {
+                    at: Timestamp(at),
+                    phq9: Some(Answers::new([1; 9]).unwrap()),
+                    gad7: both.then(|| Answers::new([1; 7]).unwrap()),
+                    difficulty: None,
+                },
+            );
+            record.deleted = deleted;
+            record
+        };
+        let records = [
+            response(1, 30, true, false),
+            response(2, 10, true, false),
+            response(3, 20, false, false),
+            response(4, 5, true, true),
+        ];
+        let at: Vec<i64> = dated_pairs(&records).iter().map(|p| p.at.0).collect();
+        assert_eq!(at, [10, 30]);
+    }
     use super::*;
     use crate::record::RecordId;
     use crate::schema::{decode, encode};

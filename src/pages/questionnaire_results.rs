@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use waymark_core::calendar::local_date;
 use waymark_core::questionnaire::{
     COPYRIGHT_NOTICE, DatedPair, GAD7_MAX_TOTAL, Gad7Severity, PHQ9_MAX_TOTAL, PairHistory,
-    Phq9Severity,
+    Phq9Severity, dated_pairs,
 };
 
 /// The latest PHQ-9 and GAD-7 scores in the service's own words, the change since the first and the previous
@@ -26,21 +26,7 @@ pub fn QuestionnaireResultsPage() -> impl IntoView {
         })
     };
     let history = move || state.questionnaires.with(|c| PairHistory::find(c.all()));
-    let all_pairs = move || {
-        state.questionnaires.with(|c| {
-            let mut pairs: Vec<DatedPair> = c
-                .live()
-                .filter_map(|r| {
-                    r.data.pair().map(|pair| DatedPair {
-                        at: r.data.at,
-                        pair,
-                    })
-                })
-                .collect();
-            pairs.sort_by_key(|p| p.at);
-            pairs
-        })
-    };
+    let all_pairs = move || state.questionnaires.with(|c| dated_pairs(c.all()));
     let date = move |p: &DatedPair| clock::format_date(local_date(p.at, &zone));
 
     view! {

@@ -6,7 +6,7 @@ use waymark_core::activity::{GoalStatus, Session, guideline_week, week_progress}
 use waymark_core::calendar::{LocalDate, local_date};
 use waymark_core::mood_trends::Average;
 use waymark_core::plan::{current, in_order};
-use waymark_core::questionnaire::{Change, DatedPair, Gad7Severity, Phq9Severity};
+use waymark_core::questionnaire::{Change, Gad7Severity, Phq9Severity, dated_pairs};
 
 /// How far back the summary starts unless the person chooses, in days.
 const DEFAULT_DAYS: i32 = 91;
@@ -41,20 +41,9 @@ pub fn SummaryPage() -> impl IntoView {
     };
     // Questionnaires: every complete pair in range, and the change from the first to the last of them.
     let pairs = move || {
-        state.questionnaires.with(|c| {
-            let mut pairs: Vec<DatedPair> = c
-                .live()
-                .filter(|r| in_range(local_date(r.data.at, &zone)))
-                .filter_map(|r| {
-                    r.data.pair().map(|pair| DatedPair {
-                        at: r.data.at,
-                        pair,
-                    })
-                })
-                .collect();
-            pairs.sort_by_key(|p| p.at);
-            pairs
-        })
+        let mut pairs = state.questionnaires.with(|c| dated_pairs(c.all()));
+        pairs.retain(|p| in_range(local_date(p.at, &zone)));
+        pairs
     };
     // Activity: each goal's weeks met in range, and the guideline minutes by week.
     let activity = move || {
