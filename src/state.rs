@@ -176,7 +176,11 @@ impl AppState {
 
     /// After the first thing worth keeping, ask the browser not to clear Waymark's data when space runs low.
     fn ask_to_keep_data(&self) {
-        if self.persisted.get_untracked() == Some(true) {
+        thread_local! {
+            // Asked at most once a session: some browsers (Firefox) show the person a prompt each time.
+            static ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        }
+        if self.persisted.get_untracked() == Some(true) || ASKED.with(|asked| asked.replace(true)) {
             return;
         }
         let persisted = self.persisted;
