@@ -35,7 +35,7 @@ test("every button and link is at least 44 by 44 pixels", async ({ page }) => {
   for (const route of routes) {
     await openApp(page, route.path);
     const small = await page.evaluate(() =>
-      [...document.querySelectorAll<HTMLElement>("main a, main button, header a, nav a, .banners button")]
+      [...document.querySelectorAll<HTMLElement>("main a, main button, main input:not([type=radio]):not([type=checkbox]), main select, main textarea, header a, nav a, .banners button")]
         .filter((el) => el.offsetParent !== null)
         // Links inside a sentence are exempt (WCAG 2.5.8 inline exception).
         .filter((el) => !(el.tagName === "A" && el.closest("p")))
