@@ -144,15 +144,7 @@ impl AppState {
 
     /// Changes the settings (creating the one settings record the first time).
     pub fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> bool {
-        let now = clock::now();
-        let existing = self
-            .settings
-            .with_untracked(|c| c.get(&Settings::id()).cloned());
-        let mut record =
-            existing.unwrap_or_else(|| Record::new(Settings::id(), now, Settings::default()));
-        record.deleted = false;
-        record.edit(now, change);
-        self.save(self.settings, record)
+        self.update_singleton(self.settings, Settings::id(), change)
     }
 
     fn save<K: RecordKind + Send + Sync>(
@@ -189,7 +181,6 @@ impl AppState {
         });
     }
 
-    /// Loads every kind of record from storage, replacing what is held.
     /// Loads every kind of record from storage again (after an import, or "delete everything").
     pub fn reload_everything(&self) {
         let (repo, now) = (repository(), clock::now());
