@@ -10,9 +10,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TRUNK_VERSION=0.21.14
-export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$ROOT/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-# Trunk must never try to download a tool: the versions above are on PATH.
+# Trunk must never try to download a tool: the versions above are on PATH. (This also runs Trunk's cargo offline,
+# so build_app fetches the locked crates first.)
 export TRUNK_OFFLINE=true
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -31,6 +32,12 @@ ensure_wasm_target() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown && return
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
+}
+
+ensure_rust_components() { # rustfmt and clippy (a minimal rustup profile has neither)
+  cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1 && return
+  say "adding rustfmt and clippy"
+  rustup component add rustfmt clippy
 }
 
 ensure_trunk() {
@@ -58,11 +65,11 @@ ensure_node_packages() { # npm packages from package-lock.json (wasm-opt, Playwr
   cp "$ROOT/package-lock.json" "$stamp"
 }
 
-ensure_chromium() {
-  command -v chromium >/dev/null && command -v chromedriver >/dev/null && return
-  say "installing Chromium and ChromeDriver from Debian"
+ensure_chromium() { # the browser tests and benchmarks use /usr/bin/chromium
+  [ -x /usr/bin/chromium ] && return
+  say "installing Chromium from Debian"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 }
 
 ensure_build_tools() {
@@ -74,7 +81,8 @@ ensure_build_tools() {
 
 build_app() { # the release app into dist/
   say "building the app (release)"
-  (cd "$ROOT" && trunk build --release)
+  # Trunk's cargo runs offline: fetch the locked crates first (instant when they are already here).
+  (cd "$ROOT" && cargo fetch --locked --target wasm32-unknown-unknown >/dev/null && trunk build --release --locked)
 }
 
 build_server() {
