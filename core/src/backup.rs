@@ -321,7 +321,7 @@ pub fn export<S: KeyValueStore>(
             continue;
         };
         let problem = match kind.validate(&text) {
-            Ok(checked) if repository::record_key(kind.kind, &checked.id) == key => None,
+            Ok(checked) if repository::is_key_of(&key, kind.kind, &checked.id) => None,
             Ok(_) => Some("the record's id does not match its key".to_owned()),
             // Readable by a newer Waymark: travels as it is.
             Err(crate::schema::DecodeError::Newer { .. }) => None,
@@ -553,7 +553,7 @@ fn keep_unreadable_aside<S: KeyValueStore>(
     now: Timestamp,
 ) -> Result<bool, StoreError> {
     let reason = match kind.validate(text) {
-        Ok(checked) if repository::record_key(kind.kind, &checked.id) == key => return Ok(false),
+        Ok(checked) if repository::is_key_of(key, kind.kind, &checked.id) => return Ok(false),
         Ok(_) => "the record's id does not match its key".to_owned(),
         Err(error) => error.to_string(),
     };

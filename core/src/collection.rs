@@ -95,7 +95,7 @@ impl<K: RecordKind> Collection<K> {
             // Removed, or unreadable and set aside: it is no longer there to show.
             None => self
                 .records
-                .retain(|r| repository::record_key(K::KIND, &r.id) != key),
+                .retain(|r| !repository::is_key_of(key, K::KIND, &r.id)),
         }
         loaded.problems
     }

@@ -538,18 +538,22 @@ pub struct DatedPair {
 
 /// Every complete pair (both measures on one occasion) in live records, oldest first.
 pub fn dated_pairs(records: &[Record<QuestionnaireResponse>]) -> Vec<DatedPair> {
-    let mut pairs: Vec<DatedPair> = records
+    // Ties broken as `PairHistory::find` and `plan::day_pairs` break them, so every screen agrees on the order.
+    let mut pairs: Vec<(&Record<QuestionnaireResponse>, Pair)> = records
         .iter()
         .filter(|r| !r.deleted)
-        .filter_map(|r| {
-            r.data.pair().map(|pair| DatedPair {
-                at: r.data.at,
-                pair,
-            })
-        })
+        .filter_map(|r| r.data.pair().map(|pair| (r, pair)))
         .collect();
-    pairs.sort_by_key(|p| p.at);
+    pairs.sort_by(|(a, _), (b, _)| {
+        (a.data.at, a.created, &a.id).cmp(&(b.data.at, b.created, &b.id))
+    });
     pairs
+        .into_iter()
+        .map(|(r, pair)| DatedPair {
+            at: r.data.at,
+            pair,
+        })
+        .collect()
 }
 
 /// The complete pairs that matter for comparing: the first on record, the one before the latest, and the latest.

@@ -136,7 +136,8 @@ impl<T> Record<T> {
     }
 
     fn touch(&mut self, now: Timestamp) {
-        self.updated = now.max(Timestamp(self.updated.0 + 1));
+        // Saturating: a damaged import can carry any time, and an edit must never wrap it backwards.
+        self.updated = now.max(Timestamp(self.updated.0.saturating_add(1)));
     }
 }
 
@@ -168,6 +169,14 @@ mod tests {
         }
         let json = serde_json::to_string("gggggggg-ffff-4fff-bfff-ffffffffffff").unwrap();
         assert!(serde_json::from_str::<RecordId>(&json).is_err());
+    }
+
+    #[test]
+    fn an_edit_never_wraps_a_damaged_time_backwards() {
+        let mut record = Record::new(RecordId::from_random_bytes([1; 16]), Timestamp(0), 5);
+        record.updated = Timestamp(i64::MAX);
+        record.edit(Timestamp(1_000), |n| *n = 6);
+        assert_eq!(record.updated, Timestamp(i64::MAX));
     }
 
     #[test]

@@ -22,6 +22,14 @@ pub fn record_key(kind: &str, id: &RecordId) -> String {
     format!("{RECORD_PREFIX}{kind}.{id}")
 }
 
+/// Whether `key` is the storage key of record `id` of `kind`, without building the key (runs for every record).
+pub fn is_key_of(key: &str, kind: &str, id: &RecordId) -> bool {
+    key.strip_prefix(RECORD_PREFIX)
+        .and_then(|rest| rest.strip_prefix(kind))
+        .and_then(|rest| rest.strip_prefix('.'))
+        == Some(id.as_str())
+}
+
 /// The kind named in a record key (`waymark.rec.<kind>.<id>`), if it is one.
 pub fn kind_of_key(key: &str) -> Option<&str> {
     key.strip_prefix(RECORD_PREFIX)?
@@ -270,7 +278,7 @@ impl<S: KeyValueStore> Repository<S> {
 
     fn read<K: RecordKind>(&self, key: &str, text: &str) -> Result<Record<K>, schema::DecodeError> {
         let decoded = schema::decode::<K>(text)?;
-        if record_key(K::KIND, &decoded.record.id) != key {
+        if !is_key_of(key, K::KIND, &decoded.record.id) {
             return Err(schema::DecodeError::Shape(
                 "the record's id does not match its key".into(),
             ));

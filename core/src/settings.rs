@@ -32,7 +32,7 @@ pub fn backup_due(
     let Some(oldest) = oldest_data else {
         return false;
     };
-    let since = |then: Timestamp| (now.0 - then.0) / DAY_MS;
+    let since = |then: Timestamp| now.0.saturating_sub(then.0) / DAY_MS;
     let last_backup = settings
         .filter(|s| !s.deleted)
         .and_then(|s| s.data.last_backup_at);
@@ -74,6 +74,16 @@ mod tests {
     fn data_thirty_days_old_and_never_backed_up_is_due() {
         assert!(!backup_due(None, Some(Timestamp(0)), Timestamp(29 * DAY)));
         assert!(backup_due(None, Some(Timestamp(0)), Timestamp(30 * DAY)));
+    }
+
+    #[test]
+    fn a_damaged_backup_time_does_not_overflow() {
+        let settings = with_backup(Some(i64::MIN));
+        assert!(backup_due(
+            Some(&settings),
+            Some(Timestamp(0)),
+            Timestamp(i64::MAX)
+        ));
     }
 
     #[test]
