@@ -93,6 +93,46 @@ impl AppState {
         })
     }
 
+    /// How many live (not deleted) records of each kind this device holds, by kind name; every kind is here.
+    pub fn live_counts(&self) -> Vec<(&'static str, usize)> {
+        fn count<K: RecordKind + Send + Sync>(c: RwSignal<Collection<K>>) -> (&'static str, usize) {
+            (K::KIND, c.with(|c| c.live().count()))
+        }
+        vec![
+            count(self.check_ins),
+            count(self.custom_tags),
+            count(self.questionnaires),
+            count(self.goals),
+            count(self.sessions),
+            count(self.settings),
+            count(self.plan_steps),
+            count(self.staying_well),
+            count(self.therapy),
+        ]
+    }
+
+    /// When the oldest live record of any kind was created (for the backup reminder).
+    pub fn oldest_record(&self) -> Option<waymark_core::Timestamp> {
+        fn oldest<K: RecordKind + Send + Sync>(
+            c: RwSignal<Collection<K>>,
+        ) -> Option<waymark_core::Timestamp> {
+            c.with(|c| c.live().map(|r| r.created).min())
+        }
+        [
+            oldest(self.check_ins),
+            oldest(self.custom_tags),
+            oldest(self.questionnaires),
+            oldest(self.goals),
+            oldest(self.sessions),
+            oldest(self.plan_steps),
+            oldest(self.staying_well),
+            oldest(self.therapy),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
     /// Saves a new or changed check-in. Returns whether it was saved; if not, the banner says why.
     pub fn save_check_in(&self, record: Record<CheckIn>) -> bool {
         self.save(self.check_ins, record)

@@ -106,14 +106,26 @@ pub fn BackupRestore() -> impl IntoView {
             <h2 id="restore-title">"Bring back a backup"</h2>
             <label class="field-label" for="restore-file">"Choose a Waymark backup file"</label>
             <input id="restore-file" type="file" accept=".json,application/json" node_ref=input_ref on:change=on_file/>
-            <div class="import-step" role="status">
+            <div class="import-step">
+                // One lasting live region for the words; the buttons sit outside it.
+                <p role="status" class=move || matches!(step.get(), Step::Failed(_)).then_some("field-error")>
+                    {move || match step.get() {
+                        Step::Idle => String::new(),
+                        Step::Checked(preview) => {
+                            let made = clock::format_date(local_date(preview.exported_at(), &clock::BrowserZone));
+                            format!("This backup from {made} holds {}.", preview.summary())
+                        }
+                        Step::ConfirmReplace(_) => "Replace everything on this phone with the backup? Waymark will \
+                             first download a copy of the data on this phone now, so you can bring it back if you need to."
+                            .to_owned(),
+                        Step::Done(message) | Step::Failed(message) => message,
+                    }}
+                </p>
                 {move || match step.get() {
                     Step::Idle => ().into_any(),
                     Step::Checked(preview) => {
                         let (for_merge, for_replace) = (preview.clone(), preview.clone());
-                        let made = clock::format_date(local_date(preview.exported_at(), &clock::BrowserZone));
                         view! {
-                            <p>{format!("This backup from {made} holds {}.", preview.summary())}</p>
                             <div class="actions">
                                 <button type="button" on:click=move |_| merge(for_merge.clone())>"Add to my data"</button>
                                 <button
@@ -135,10 +147,6 @@ pub fn BackupRestore() -> impl IntoView {
                     Step::ConfirmReplace(preview) => {
                         let preview_for_replace = preview.clone();
                         view! {
-                            <p>
-                                <strong>"Replace everything on this phone with the backup?"</strong>
-                                " Waymark will first download a copy of the data on this phone now, so you can bring it back if you need to."
-                            </p>
                             <div class="actions">
                                 <button type="button" on:click=move |_| replace(preview_for_replace.clone())>
                                     "Save a copy, then replace"
@@ -150,8 +158,7 @@ pub fn BackupRestore() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Step::Done(message) => view! { <p>{message}</p> }.into_any(),
-                    Step::Failed(message) => view! { <p class="field-error">{message}</p> }.into_any(),
+                    Step::Done(_) | Step::Failed(_) => ().into_any(),
                 }}
             </div>
         </section>

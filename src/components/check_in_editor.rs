@@ -31,7 +31,8 @@ pub fn CheckInEditor(
     );
 
     // Every tag on offer: the defaults, the person's own, and any already on this check-in.
-    let tags_on_offer = move || {
+    // A memo: typing a note or pressing a tag must not rebuild the buttons (and lose keyboard focus).
+    let tags_on_offer = Memo::new(move |_| {
         let mut tags: Vec<String> = DEFAULT_TAGS.iter().map(|t| t.to_string()).collect();
         state
             .custom_tags
@@ -40,10 +41,10 @@ pub fn CheckInEditor(
         let mut seen = std::collections::BTreeSet::new();
         tags.retain(|t| seen.insert(t.clone()));
         tags
-    };
+    });
     let add_tag = move || match clean_tag(&new_tag.get_untracked()) {
         Ok(name) => {
-            let known = tags_on_offer().contains(&name);
+            let known = tags_on_offer.with_untracked(|tags| tags.contains(&name));
             if !known {
                 let record = Record::new(
                     clock::new_id(),
@@ -112,7 +113,8 @@ pub fn CheckInEditor(
             <p class="field-label" id=tags_label_id.clone()>"Tags"</p>
             <div class="tags" role="group" aria-labelledby=tags_label_id>
                 {move || {
-                    tags_on_offer()
+                    tags_on_offer
+                        .get()
                         .into_iter()
                         .map(|tag| {
                             let on = {

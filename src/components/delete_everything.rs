@@ -2,10 +2,8 @@ use crate::components::backup_restore::download_backup;
 use crate::state::{repository, use_app_state};
 use leptos::prelude::*;
 use waymark_core::RecordKind;
-use waymark_core::activity::{Goal, Session};
 use waymark_core::kinds;
-use waymark_core::mood::{CheckIn, CustomTag};
-use waymark_core::questionnaire::QuestionnaireResponse;
+use waymark_core::settings::Settings;
 
 /// One clearly worded action that removes everything Waymark keeps on this device, after a confirmation.
 #[component]
@@ -26,22 +24,11 @@ pub fn DeleteEverything() -> impl IntoView {
     };
     // What will go, counted from storage itself (every kind, tombstones aside).
     let holds = move || {
-        let counts = [
-            (CheckIn::KIND, state.check_ins.with(|c| c.live().count())),
-            (
-                CustomTag::KIND,
-                state.custom_tags.with(|c| c.live().count()),
-            ),
-            (
-                QuestionnaireResponse::KIND,
-                state.questionnaires.with(|c| c.live().count()),
-            ),
-            (Goal::KIND, state.goals.with(|c| c.live().count())),
-            (Session::KIND, state.sessions.with(|c| c.live().count())),
-        ];
-        let words: Vec<String> = counts
+        let words: Vec<String> = state
+            .live_counts()
             .into_iter()
-            .filter(|(_, n)| *n > 0)
+            // Settings go too, but "1 settings record" says nothing to the person.
+            .filter(|(kind, n)| *n > 0 && *kind != Settings::KIND)
             .filter_map(|(kind, n)| kinds::find(kind).map(|k| k.count_words(n)))
             .collect();
         if words.is_empty() {

@@ -30,6 +30,7 @@ pub fn Reminders() -> impl IntoView {
     };
     let daily = move |_| {
         let Some((hour, minute)) = parse_time(&daily_time.get_untracked()) else {
+            message.set(Some("Choose a time for the reminder first.".to_owned()));
             return;
         };
         let ics = calendar_file::daily_check_in(
@@ -43,6 +44,7 @@ pub fn Reminders() -> impl IntoView {
     };
     let monthly = move |_| {
         let Some((hour, minute)) = parse_time(&monthly_time.get_untracked()) else {
+            message.set(Some("Choose a time for the reminder first.".to_owned()));
             return;
         };
         let ics = calendar_file::monthly_questionnaire(

@@ -2,7 +2,9 @@ use crate::browser::clock;
 use crate::state::use_app_state;
 use leptos::prelude::*;
 use waymark_core::Record;
-use waymark_core::activity::{ActivityKind, Intensity, Session};
+use waymark_core::activity::{
+    ActivityKind, CUSTOM_NAME_MAX_CHARS, Intensity, Session, parse_minutes,
+};
 
 /// Quick choices for minutes, so most logs take a few taps.
 const MINUTE_CHOICES: [u16; 5] = [10, 15, 20, 30, 45];
@@ -31,7 +33,7 @@ pub fn SessionForm(
     });
     let draft = RwSignal::new(start);
     let minutes_text = RwSignal::new(draft.get_untracked().minutes.to_string());
-    let error = RwSignal::new(None::<&'static str>);
+    let error = RwSignal::new(None::<String>);
     let is_new = editing.is_none();
     let ids = move |name: &str| format!("{id}-{name}");
     let (kind_id, name_id, minutes_id, intensity_label, date_id) = (
@@ -43,15 +45,12 @@ pub fn SessionForm(
     );
 
     let save = move |_| {
-        let minutes = minutes_text
-            .get_untracked()
-            .trim()
-            .parse::<u16>()
-            .ok()
-            .filter(|m| (1..=1440).contains(m));
-        let Some(minutes) = minutes else {
-            error.set(Some("Write how many minutes, from 1 to 1440."));
-            return;
+        let minutes = match parse_minutes(&minutes_text.get_untracked()) {
+            Ok(minutes) => minutes,
+            Err(problem) => {
+                error.set(Some(problem.to_string()));
+                return;
+            }
         };
         draft.update(|d| d.minutes = minutes);
         let session = draft.get_untracked();
@@ -99,7 +98,7 @@ pub fn SessionForm(
                 <input
                     id=name_id.clone()
                     type="text"
-                    maxlength="40"
+                    maxlength=CUSTOM_NAME_MAX_CHARS
                     prop:value=move || draft.with(|d| d.custom_name.clone())
                     on:input=move |ev| draft.update(|d| d.set_custom_name(&event_target_value(&ev)))
                 />

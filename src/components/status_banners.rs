@@ -1,4 +1,5 @@
 use crate::browser::service_worker;
+use crate::service::use_service;
 use crate::state::use_app_state;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -9,6 +10,7 @@ use waymark_core::{ProblemKind, SaveError, StoreError};
 #[component]
 pub fn StatusBanners() -> impl IntoView {
     let state = use_app_state();
+    let service = use_service();
     let set_aside = move || {
         state.problems.with(|problems| {
             problems
@@ -51,6 +53,18 @@ pub fn StatusBanners() -> impl IntoView {
                     <button type="button" on:click=move |_| reload()>"Reload"</button>
                 </div>
             </Show>
+            {move || {
+                service
+                    .config_problem
+                    .get()
+                    .map(|problem| {
+                        view! {
+                            <div class="banner banner-notice" role="status">
+                                <p>{problem}</p>
+                            </div>
+                        }
+                    })
+            }}
             <Show when=move || state.update_ready.get()>
                 <div class="banner banner-update" role="status">
                     <p>"A new version is ready."</p>

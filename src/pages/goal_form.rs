@@ -4,7 +4,9 @@ use crate::state::use_app_state;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use waymark_core::activity::{ActivityKind, Goal, GoalStatus, StepUp, Target, starters};
+use waymark_core::activity::{
+    ActivityKind, Goal, GoalStatus, StepUp, Target, WHY_MAX_CHARS, starters,
+};
 use waymark_core::{Record, RecordId};
 
 /// How long after the start a review is suggested, in days.
@@ -44,7 +46,7 @@ pub fn GoalFormPage() -> impl IntoView {
             .step_up
             .map(|s| (s.per_week.to_string(), s.ceiling.to_string())),
     );
-    let error = RwSignal::new(None::<&'static str>);
+    let error = RwSignal::new(None::<String>);
 
     let use_starter = move |goal: Goal| {
         let review = Some(goal.start.add_days(DEFAULT_REVIEW_DAYS));
@@ -56,14 +58,17 @@ pub fn GoalFormPage() -> impl IntoView {
         draft.set(Goal { review, ..goal });
     };
     let save = move |_| {
+        let most = draft.with_untracked(|g| g.target.max_amount());
         let Some(amount) = amount_text
             .get_untracked()
             .trim()
             .parse::<u16>()
             .ok()
-            .filter(|a| (1..=1440).contains(a))
+            .filter(|a| (1..=most).contains(a))
         else {
-            error.set(Some("Write a goal amount from 1 up."));
+            error.set(Some(format!(
+                "Write a number from 1 to {most} for each week."
+            )));
             return;
         };
         let step_up = match step_text.get_untracked() {
@@ -76,7 +81,10 @@ pub fn GoalFormPage() -> impl IntoView {
                     Some(StepUp { per_week, ceiling })
                 }
                 _ => {
-                    error.set(Some("For building up, write how much to add each week, and a top amount at least as big as the goal."));
+                    error.set(Some(
+                        "For building up, write how much to add each week, and a top amount at least as big as the goal."
+                            .to_owned(),
+                    ));
                     return;
                 }
             },
@@ -227,9 +235,9 @@ pub fn GoalFormPage() -> impl IntoView {
             <textarea
                 id="goal-why"
                 rows="3"
-                maxlength="500"
+                maxlength=WHY_MAX_CHARS
                 prop:value=move || draft.with(|g| g.why.clone())
-                on:input=move |ev| draft.update(|g| g.why = event_target_value(&ev).chars().take(500).collect())
+                on:input=move |ev| draft.update(|g| g.set_why(&event_target_value(&ev)))
             ></textarea>
             <p class="field-error" role="alert">{move || error.get()}</p>
             <div class="actions">

@@ -16,10 +16,11 @@ pub fn MyDataPage() -> impl IntoView {
     set_page_title("My data");
     let state = use_app_state();
     // Re-read whenever problems change (loading sets data aside and reports it there).
-    let aside = move || {
+    // Reading every key is slow with years of data: once, and again whenever problems change.
+    let aside = Memo::new(move |_| {
         state.problems.track();
         repository().aside().unwrap_or_default()
-    };
+    });
     let newer = move || {
         state.problems.with(|p| {
             p.iter()
@@ -96,7 +97,7 @@ pub fn MyDataPage() -> impl IntoView {
             <p role="status">{move || csv_message.get()}</p>
         </section>
         <Reminders/>
-        <Show when=move || { !aside().is_empty() || newer() > 0 }>
+        <Show when=move || { !aside.with(Vec::is_empty) || newer() > 0 }>
             <section class="card" aria-labelledby="data-aside">
                 <h2 id="data-aside">"Data kept aside"</h2>
                 <p>
@@ -105,7 +106,8 @@ pub fn MyDataPage() -> impl IntoView {
                 </p>
                 <ul class="aside-list">
                     {move || {
-                        aside()
+                        aside
+                            .get()
                             .into_iter()
                             .map(|entry| {
                                 let size = entry.raw.chars().count();

@@ -73,7 +73,10 @@ pub fn PlanPage() -> impl IntoView {
         for (position, order) in reorder(&orders, index, by) {
             let mut step = all[position].clone();
             step.edit(clock::now(), |s| s.order = order);
-            state.save_plan_step(step);
+            // A failed save is in the banner; stop rather than leave the order half changed.
+            if !state.save_plan_step(step) {
+                break;
+            }
         }
     };
     let done = move || {
@@ -142,7 +145,12 @@ pub fn PlanPage() -> impl IntoView {
                 {Need::ALL.map(|need| view! { <option value=need.id()>{need.label()}</option> })}
             </select>
             <label class="field-label" for="new-step-due">"Date (optional)"</label>
-            <input id="new-step-due" type="date" on:change=move |ev| new_due.set(event_target_value(&ev).parse().ok())/>
+            <input
+                id="new-step-due"
+                type="date"
+                prop:value=move || new_due.get().map(|d| d.to_string()).unwrap_or_default()
+                on:change=move |ev| new_due.set(event_target_value(&ev).parse().ok())
+            />
             <p class="field-error" role="alert">{move || error.get()}</p>
             <div class="actions">
                 <button type="button" on:click=add_step>"Add step"</button>

@@ -143,6 +143,9 @@ pub fn QuestionnairePage() -> impl IntoView {
                     let skip = finish_now.clone();
                     view! {
                         <section class="card">
+                            <Show when=needs_support>
+                                <SupportNow/>
+                            </Show>
                             <p class="progress-text">"Last question (you can skip it)"</p>
                             <h2 tabindex="-1">"PHQ-9"</h2>
                             <fieldset>

@@ -67,17 +67,7 @@ pub fn TodayPage() -> impl IntoView {
         })
     };
     let backup_nudge = move || {
-        let oldest = [
-            state.check_ins.with(|c| c.live().map(|r| r.created).min()),
-            state.sessions.with(|c| c.live().map(|r| r.created).min()),
-            state
-                .questionnaires
-                .with(|c| c.live().map(|r| r.created).min()),
-            state.goals.with(|c| c.live().map(|r| r.created).min()),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
+        let oldest = state.oldest_record();
         state
             .settings
             .with(|s| backup_due(s.all().first(), oldest, clock::now()))
