@@ -2,8 +2,6 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import ICAL from "ical.js";
 import { readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { answerQuestionnaires, checkInButton, notAtAll, openApp, waitForApp } from "./app";
 
 const wcag22aa = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
@@ -17,7 +15,7 @@ function waymarkStorage(page: Page) {
 
 async function download(page: Page, click: () => Promise<void>) {
   const [file] = await Promise.all([page.waitForEvent("download"), click()]);
-  const path = join(tmpdir(), `waymark-test-${Date.now()}-${file.suggestedFilename()}`);
+  const path = test.info().outputPath(`${Date.now()}-${file.suggestedFilename()}`);
   await file.saveAs(path);
   return { name: file.suggestedFilename(), path, text: readFileSync(path, "utf8") };
 }
@@ -106,7 +104,7 @@ test("a damaged, foreign or future backup changes nothing and says why", async (
     ['{"format":"waymark-backup","version":99,"exported_at_ms":0,"records":{}}', /newer version of Waymark/],
   ];
   for (const [text, message] of cases) {
-    const path = join(tmpdir(), `waymark-bad-${Date.now()}.json`);
+    const path = test.info().outputPath(`bad-${text.length}.json`);
     writeFileSync(path, text);
     await chooseBackup(page, path);
     await expect(page.locator(".import-step")).toContainText(message);

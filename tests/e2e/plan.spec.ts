@@ -56,7 +56,7 @@ test("steps can be added, reordered, filtered, done and kept as a record", async
     await page.getByRole("button", { name: "Add step" }).click();
   }
   const titles = () => page.locator("li.plan-step h3").allTextContents();
-  expect(await titles()).toEqual(["Ask about council tax support", "Go to the walking group"]);
+  await expect.poll(titles).toEqual(["Ask about council tax support", "Go to the walking group"]);
   await page.locator("li.plan-step").nth(1).getByRole("button", { name: "Move up" }).click();
   await expect.poll(titles).toEqual(["Go to the walking group", "Ask about council tax support"]);
 

@@ -26,6 +26,7 @@ async function startServer(dist: string, port: number): Promise<ChildProcess> {
 }
 
 async function stopServer(server: ChildProcess) {
+  if (server.exitCode !== null || server.signalCode !== null) return;
   const exited = new Promise((r) => server.once("exit", r));
   server.kill("SIGTERM");
   await exited;
@@ -59,8 +60,7 @@ test("a new version waits until the person chooses to reload", async ({ page }, 
     // Until the person chooses, the old version keeps running from its own cache.
     expect(await page.evaluate(() => caches.keys())).toContain(oldCaches[0]);
 
-    await banner.getByRole("button", { name: "Reload" }).click();
-    await page.waitForEvent("load");
+    await Promise.all([page.waitForEvent("load"), banner.getByRole("button", { name: "Reload" }).click()]);
     await waitForApp(page);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Mood");
     await expect(page.getByText("A new version is ready.")).toHaveCount(0);
