@@ -15,7 +15,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 /// Every directive but `script-src`, whose sources depend on `index.html`.
-const OTHER_DIRECTIVES: &str = "style-src 'self'; img-src 'self' data:; font-src 'self'; \
+const OTHER_DIRECTIVES: &str = "style-src 'self'; img-src 'self'; font-src 'self'; \
      connect-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'";
 
@@ -284,7 +284,7 @@ dispatchEvent(new CustomEvent("TrunkApplicationStarted", {detail: {wasm}}));
         assert_eq!(
             content_security_policy(b"<html></html>"),
             "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-             img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; \
+             img-src 'self'; font-src 'self'; connect-src 'self'; manifest-src 'self'; \
              worker-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         );
     }

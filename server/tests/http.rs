@@ -429,7 +429,7 @@ async fn csp_allows_exactly_the_inline_script_and_nothing_remote() {
         csp,
         format!(
             "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' {expected}; \
-             style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+             style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; \
              manifest-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'self'; \
              frame-ancestors 'none'"
         )
