@@ -23,6 +23,7 @@ pub mod schema;
 pub mod service_config;
 pub mod settings;
 pub mod store;
+pub mod sync;
 
 pub use collection::Collection;
 pub use record::{Record, RecordId, Timestamp};
