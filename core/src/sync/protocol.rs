@@ -85,7 +85,8 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// OWASP's minimum for Argon2id (19 MiB, 2 passes, 1 lane), which Waymark also uses: the phones it is for are old.
+    /// OWASP's minimum for Argon2id (19 MiB, 2 passes, 1 lane): the floor a device accepts. New spaces use
+    /// [`keys::NEW_KDF_COST`](super::keys::NEW_KDF_COST) (one more pass, no more memory: the phones it is for are old).
     pub const MINIMUM: (u32, u32, u32) = (19 * 1024, 2, 1);
     /// The shortest salt, in bytes.
     pub const MIN_SALT_BYTES: usize = 16;
