@@ -3,12 +3,13 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use waymark_core::mood::{CheckIn, MoodLevel};
 use waymark_core::repository::record_key;
 use waymark_core::sync::change::{Change, field_value};
-use waymark_core::sync::engine::{Membership, Pulled, SyncEngine, stamps_key};
+use waymark_core::sync::engine::{Incoming, Membership, Pulled, SyncEngine, stamps_key};
 use waymark_core::sync::merge::{FieldStamp, order};
 use waymark_core::sync::protocol::{Accepted, id_from_random_bytes};
 use waymark_core::{
@@ -40,9 +41,14 @@ fn membership(device: u8, clock_offset_ms: i64) -> Membership {
 
 /// An engine whose change ids are unique per device: the device number, then a count.
 fn engine(store: Rc<MemoryStore>, device: u8) -> Engine {
-    let mut count = 0u64;
+    engine_counting(store, device, Rc::new(Cell::new(0)))
+}
+
+/// An engine whose change ids continue `count` (shared by every engine of one device).
+fn engine_counting(store: Rc<MemoryStore>, device: u8, count: Rc<Cell<u64>>) -> Engine {
     SyncEngine::new(store, move || {
-        count += 1;
+        count.set(count.get() + 1);
+        let count = count.get();
         let mut bytes = [device; 16];
         bytes[8..].copy_from_slice(&count.to_be_bytes());
         bytes
@@ -86,6 +92,8 @@ fn load(store: &MemoryStore, id: &RecordId) -> Option<Record<CheckIn>> {
 #[derive(Default)]
 struct Server {
     changes: Vec<(Change, i64)>,
+    /// Indexes of changes no device can decrypt (delivered as unreadable).
+    unreadable: BTreeSet<usize>,
 }
 
 impl Server {
@@ -110,16 +118,23 @@ impl Server {
             .collect()
     }
 
-    fn pulled(&self, index: usize) -> Pulled {
+    fn pulled(&self, index: usize) -> Incoming {
         let (change, received_at) = &self.changes[index];
-        Pulled {
+        if self.unreadable.contains(&index) {
+            return Incoming::Unreadable {
+                id: change.id.clone(),
+                seq: index as u64 + 1,
+                ciphertext: "garbled".into(),
+            };
+        }
+        Incoming::Change(Pulled {
             change: change.clone(),
             seq: index as u64 + 1,
             received_at: Timestamp(*received_at),
-        }
+        })
     }
 
-    fn all(&self) -> Vec<Pulled> {
+    fn all(&self) -> Vec<Incoming> {
         (0..self.changes.len()).map(|i| self.pulled(i)).collect()
     }
 
@@ -302,14 +317,14 @@ fn records_stored_before_joining_are_queued_with_their_own_times() {
     // Nothing new to queue now.
     assert_eq!(a.queue_unsynced(Timestamp(START)).unwrap(), 0);
 
-    // A record imported (written outside sync) with a later time is queued again, whole.
+    // A record imported (written outside sync) is queued again: only what changed, at its own time.
     let mut imported = old.clone();
     imported.edit(Timestamp(START + 100), |c| c.note = "from a backup".into());
     repo.save(&imported, Timestamp(START + 200)).unwrap();
     assert_eq!(a.queue_unsynced(Timestamp(START + 200)).unwrap(), 1);
     let queued = a.outbox().unwrap();
     assert_eq!(queued[1].stamp.wall, Timestamp(START + 100));
-    assert_eq!(queued[1].fields.len(), 7);
+    assert_eq!(queued[1].fields, ["updated", "data.note"]);
     assert_eq!(a.queue_unsynced(Timestamp(START + 200)).unwrap(), 0);
 
     // A later local edit comes after it, even one made with the clock set back.
@@ -350,16 +365,16 @@ fn a_change_from_a_newer_version_is_held_and_retried() {
         ..change.clone()
     };
     let pulled = vec![
-        Pulled {
+        Incoming::Change(Pulled {
             change: change.clone(),
             seq: 1,
             received_at: Timestamp(START),
-        },
-        Pulled {
+        }),
+        Incoming::Change(Pulled {
             change: unknown_kind,
             seq: 2,
             received_at: Timestamp(START),
-        },
+        }),
     ];
     let applied = b.apply_pulled(pulled, Timestamp(START + 10)).unwrap();
     assert_eq!(applied.held, 2);
@@ -463,11 +478,11 @@ fn a_change_that_is_not_a_valid_record_is_quarantined_not_written() {
     };
     let applied = b
         .apply_pulled(
-            vec![Pulled {
+            vec![Incoming::Change(Pulled {
                 change,
                 seq: 1,
                 received_at: Timestamp(START),
-            }],
+            })],
             Timestamp(START),
         )
         .unwrap();
@@ -477,8 +492,15 @@ fn a_change_that_is_not_a_valid_record_is_quarantined_not_written() {
     assert_eq!(b.membership().unwrap().unwrap().cursor, 1);
 
     // Changes that cannot be decrypted are kept verbatim.
-    b.quarantine(&id_from_random_bytes([0x62; 16]), 2, "AQID")
-        .unwrap();
+    b.apply_pulled(
+        vec![Incoming::Unreadable {
+            id: id_from_random_bytes([0x62; 16]),
+            seq: 2,
+            ciphertext: "AQID".into(),
+        }],
+        Timestamp(START),
+    )
+    .unwrap();
     assert_eq!(b.quarantined().unwrap(), 2);
     assert_eq!(b.membership().unwrap().unwrap().cursor, 2);
     assert_eq!(
@@ -582,7 +604,7 @@ fn full_storage_on_a_local_save_queues_nothing_half_way() {
 }
 
 #[test]
-fn leaving_removes_only_sync_keys() {
+fn leaving_keeps_stamps_and_outbox_and_joining_another_space_removes_them() {
     let (store, a) = joined(1, 0, START);
     let (_, b) = joined(2, 0, START);
     let mut server = Server::default();
@@ -600,21 +622,53 @@ fn leaving_removes_only_sync_keys() {
         CheckIn::new(MoodLevel::Low, Timestamp(START)),
     );
     save(&a, None, &own, START + 3);
-    a.quarantine(&id_from_random_bytes([7; 16]), 9, "xx")
-        .unwrap();
+    a.apply_pulled(
+        vec![Incoming::Unreadable {
+            id: id_from_random_bytes([7; 16]),
+            seq: 9,
+            ciphertext: "xx".into(),
+        }],
+        Timestamp(START + 4),
+    )
+    .unwrap();
+    assert_eq!(a.quarantined().unwrap(), 1);
     store.set("another.app", "theirs").unwrap();
     store.set("waymark.settings-ish", "ours").unwrap();
     let before = store.snapshot();
-    assert!(sync_keys(&store).len() >= 5);
+    let not_sync = |snapshot: BTreeMap<String, String>| -> BTreeMap<String, String> {
+        snapshot
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("waymark.sync."))
+            .collect()
+    };
 
     a.leave().unwrap();
-    assert!(sync_keys(&store).is_empty());
     assert_eq!(a.membership().unwrap(), None);
-    let kept: BTreeMap<String, String> = before
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("waymark.sync."))
-        .collect();
-    assert_eq!(store.snapshot(), kept);
+    assert_eq!(a.quarantined().unwrap(), 0);
+    // What joining the same space again needs stays: stamps, the outbox.
+    assert_eq!(a.outbox_len().unwrap(), 1);
+    assert_eq!(
+        a.field_stamps(CheckIn::KIND, &record_id(1)).unwrap().len(),
+        7
+    );
+    assert_eq!(not_sync(store.snapshot()), not_sync(before.clone()));
+    // Sync is off: saves are not queued.
+    a.record_local_save(None, &own, Timestamp(START + 5))
+        .unwrap();
+    assert_eq!(a.outbox_len().unwrap(), 1);
+
+    // Joining another space starts afresh: every record queued whole, nothing else kept.
+    let mut elsewhere = membership(1, 0);
+    elsewhere.space_id = id_from_random_bytes([0xdd; 16]);
+    a.join(elsewhere, Timestamp(START + 6)).unwrap();
+    let queued = a.outbox().unwrap();
+    assert_eq!(queued.len(), 2);
+    assert!(
+        queued
+            .iter()
+            .all(|c| c.fields.len() == 7 && c.stamp.counter == 0)
+    );
+    assert_eq!(not_sync(store.snapshot()), not_sync(before));
     assert!(load(&store, &record_id(1)).is_some() && load(&store, &record_id(2)).is_some());
 }
 
@@ -735,11 +789,11 @@ fn a_change_from_an_older_version_is_migrated_and_sets_only_what_it_set() {
     };
     let applied = b
         .apply_pulled(
-            vec![Pulled {
+            vec![Incoming::Change(Pulled {
                 change,
                 seq: 1,
                 received_at: Timestamp(START + 10),
-            }],
+            })],
             Timestamp(START + 20),
         )
         .unwrap();
@@ -752,7 +806,7 @@ fn a_change_from_an_older_version_is_migrated_and_sets_only_what_it_set() {
     assert!(text.starts_with(&format!(r#"{{"v":{},"#, CheckIn::VERSION)));
 }
 
-// ---- Three devices with wrong clocks, random edits and random delivery ----
+// ---- Three devices with wrong clocks, random edits, rejoins, imports, unreadable changes and full storage ----
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Made {
@@ -760,6 +814,8 @@ enum Made {
     Edit,
     Delete,
     Undo,
+    /// Queued by sync itself, not by a save (a write outside sync found later), and setting `deleted`.
+    Other,
 }
 
 #[derive(Clone, Debug)]
@@ -777,32 +833,85 @@ enum Op {
         limit: usize,
         lose_answer: bool,
     },
-    /// A device pulls changes from the server in any order, some twice, some not at all (yet).
-    Pull { device: usize, picks: Vec<u16> },
+    /// A device pulls a page after its cursor (some already applied, delivered again, are skipped).
+    Pull {
+        device: usize,
+        limit: usize,
+        again: bool,
+    },
+    /// A device leaves and joins the same space again (pulling everything again).
+    Rejoin { device: usize },
+    /// A record is written outside sync (an import, or a save whose sync bookkeeping failed): the note changes.
+    /// Sync may be told to look for such records at once (as the app does after an import, and at start-up).
+    WriteOutside {
+        device: usize,
+        record: u8,
+        choice: u8,
+        queue: bool,
+    },
+    /// Another device pushes a change nobody can decrypt.
+    Unreadable,
+    /// A device pulls a page with little room left in storage (it may fail part way), then gets room again.
+    PullFull {
+        device: usize,
+        limit: usize,
+        room: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (0..3usize, 0..3u8, any::<u8>(), 0..5usize)
+        8 => (0..3usize, 0..3u8, any::<u8>(), 0..5usize)
             .prop_map(|(device, record, choice, mood)| Op::Save { device, record, choice, mood }),
-        2 => (0..3usize, 1..6usize, any::<bool>())
+        4 => (0..3usize, 1..6usize, any::<bool>())
             .prop_map(|(device, limit, lose_answer)| Op::Push { device, limit, lose_answer }),
-        2 => (0..3usize, proptest::collection::vec(any::<u16>(), 0..8))
-            .prop_map(|(device, picks)| Op::Pull { device, picks }),
+        4 => (0..3usize, 1..8usize, any::<bool>())
+            .prop_map(|(device, limit, again)| Op::Pull { device, limit, again }),
+        1 => (0..3usize).prop_map(|device| Op::Rejoin { device }),
+        2 => (0..3usize, 0..3u8, any::<u8>(), any::<bool>())
+            .prop_map(|(device, record, choice, queue)| Op::WriteOutside { device, record, choice, queue }),
+        1 => Just(Op::Unreadable),
+        1 => (0..3usize, 1..8usize, 0..1500usize)
+            .prop_map(|(device, limit, room)| Op::PullFull { device, limit, room }),
     ]
 }
 
 struct Device {
     store: Rc<MemoryStore>,
     engine: Engine,
+    number: u8,
+    count: Rc<Cell<u64>>,
+    offset: i64,
     /// How far this device's clock is from the real time.
     skew: i64,
+}
+
+impl Device {
+    /// The page after this device's cursor, at most `limit` long.
+    fn page(&self, server: &Server, limit: usize, again: bool) -> Vec<Incoming> {
+        let cursor = self.engine.membership().unwrap().unwrap().cursor as usize;
+        let mut page: Vec<Incoming> = server.all().into_iter().skip(cursor).take(limit).collect();
+        if again && cursor > 0 {
+            page.insert(0, server.pulled(cursor - 1));
+        }
+        page
+    }
 }
 
 fn stored_record(store: &MemoryStore, id: &RecordId) -> Option<Value> {
     let text = store.get(&key(id)).unwrap()?;
     let stored: Value = serde_json::from_str(&text).unwrap();
     Some(stored["record"].clone())
+}
+
+/// Replaces everything in `to` with what `from` holds.
+fn copy_into(from: &MemoryStore, to: &MemoryStore) {
+    for k in to.keys().unwrap() {
+        to.remove(&k).unwrap();
+    }
+    for (k, v) in from.snapshot() {
+        to.set(&k, &v).unwrap();
+    }
 }
 
 proptest! {
@@ -813,23 +922,29 @@ proptest! {
         skews in proptest::collection::vec(-3 * DAY..=3 * DAY, 3),
         knows_offset in proptest::collection::vec(any::<bool>(), 3),
         steps in proptest::collection::vec((op(), prop_oneof![0i64..2, 1i64..600_000]), 1..40),
-        final_order in proptest::collection::vec(any::<u16>(), 64),
     ) {
         let mut now = START;
         let devices: Vec<Device> = (0..3)
             .map(|i| {
                 let skew = skews[i];
                 let offset = if knows_offset[i] { -skew } else { 0 };
-                let (store, engine) = joined(i as u8 + 1, offset, now + skew);
-                Device { store, engine, skew }
+                let number = i as u8 + 1;
+                let store = Rc::new(MemoryStore::new());
+                let count = Rc::new(Cell::new(0));
+                let engine = engine_counting(store.clone(), number, count.clone());
+                engine.join(membership(number, offset), Timestamp(now + skew)).unwrap();
+                Device { store, engine, number, count, offset, skew }
             })
             .collect();
         let mut server = Server::default();
         let mut made: BTreeMap<String, Made> = BTreeMap::new();
         let mut created: BTreeSet<u8> = BTreeSet::new();
+        let mut unreadable = 0u8;
 
         for (op, elapsed) in steps {
             now += elapsed;
+            // What a save queued is what the person did.
+            let mut saved: Option<(usize, Made)> = None;
             match op {
                 Op::Save { device, record, choice, mood } => {
                     let d = &devices[device];
@@ -876,14 +991,8 @@ proptest! {
                             }
                         }
                     };
-                    let queued_before: BTreeSet<String> =
-                        d.engine.outbox().unwrap().into_iter().map(|c| c.id).collect();
                     save(&d.engine, before.as_ref(), &after, local);
-                    for change in d.engine.outbox().unwrap() {
-                        if !queued_before.contains(&change.id) {
-                            made.insert(change.id, what);
-                        }
-                    }
+                    saved = Some((device, what));
                 }
                 Op::Push { device, limit, lose_answer } => {
                     let d = &devices[device];
@@ -894,30 +1003,96 @@ proptest! {
                         d.engine.mark_pushed(&accepted, Timestamp(now + d.skew)).unwrap();
                     }
                 }
-                Op::Pull { device, picks } => {
-                    if server.changes.is_empty() {
+                Op::Pull { device, limit, again } => {
+                    let d = &devices[device];
+                    let page = d.page(&server, limit, again);
+                    d.engine.apply_pulled(page, Timestamp(now + d.skew)).unwrap();
+                }
+                Op::Rejoin { device } => {
+                    let d = &devices[device];
+                    d.engine.leave().unwrap();
+                    d.engine
+                        .join(membership(d.number, d.offset), Timestamp(now + d.skew))
+                        .unwrap();
+                }
+                Op::WriteOutside { device, record, choice, queue } => {
+                    let d = &devices[device];
+                    let local = now + d.skew;
+                    let Some(mut written) = load(&d.store, &record_id(record + 1)) else {
+                        continue;
+                    };
+                    written.edit(Timestamp(local), |c| c.note = format!("outside {choice}"));
+                    Repository::new(d.store.clone()).save(&written, Timestamp(local)).unwrap();
+                    if queue {
+                        d.engine.queue_unsynced(Timestamp(local)).unwrap();
+                    }
+                }
+                Op::Unreadable => {
+                    unreadable += 1;
+                    let change = Change {
+                        id: id_from_random_bytes([0x90 + unreadable; 16]),
+                        kind: CheckIn::KIND.into(),
+                        record_id: record_id(200),
+                        version: CheckIn::VERSION,
+                        stamp: waymark_core::sync::clock::Stamp {
+                            wall: Timestamp(now),
+                            counter: 0,
+                            device: device_id(9),
+                        },
+                        fields: Vec::new(),
+                        record: Value::Null,
+                    };
+                    server.push(&[change], now);
+                    server.unreadable.insert(server.changes.len() - 1);
+                }
+                Op::PullFull { device, limit, room } => {
+                    let d = &devices[device];
+                    let page = d.page(&server, limit, false);
+                    let limited = copy_with_quota(&d.store, used(&d.store) + room);
+                    let full = engine_counting(limited.clone(), d.number, d.count.clone());
+                    match full.apply_pulled(page, Timestamp(now + d.skew)) {
+                        Ok(_) | Err(StoreError::QuotaExceeded) => {}
+                        Err(other) => panic!("{other:?}"),
+                    }
+                    copy_into(&limited, &d.store);
+                }
+            }
+            for (i, d) in devices.iter().enumerate() {
+                for change in d.engine.outbox().unwrap() {
+                    if made.contains_key(&change.id) {
                         continue;
                     }
-                    let d = &devices[device];
-                    let pulled: Vec<Pulled> = picks
-                        .iter()
-                        .map(|p| server.pulled(*p as usize % server.changes.len()))
-                        .collect();
-                    d.engine.apply_pulled(pulled, Timestamp(now + d.skew)).unwrap();
+                    let what = match saved {
+                        Some((device, what)) if device == i => what,
+                        _ if change.fields.iter().any(|f| f == "deleted") => Made::Other,
+                        _ => Made::Edit,
+                    };
+                    made.insert(change.id, what);
                 }
             }
         }
 
-        // Everyone pushes everything, then receives everything (with receipts), in some order.
+        // Everyone looks for writes outside sync (as at start-up) and pushes everything, then pulls everything.
         now += 1;
         for d in &devices {
+            d.engine.queue_unsynced(Timestamp(now + d.skew)).unwrap();
+            for change in d.engine.outbox().unwrap() {
+                made.entry(change.id.clone()).or_insert(
+                    if change.fields.iter().any(|f| f == "deleted") { Made::Other } else { Made::Edit },
+                );
+            }
             server.sync_up(&d.engine, now);
             prop_assert_eq!(d.engine.outbox_len().unwrap(), 0);
         }
         for d in &devices {
-            let mut all = server.all();
-            all.sort_by_key(|p| final_order[p.seq as usize % final_order.len()] ^ p.seq as u16);
-            d.engine.apply_pulled(all, Timestamp(now + d.skew)).unwrap();
+            let page = d.page(&server, usize::MAX, true);
+            d.engine.apply_pulled(page, Timestamp(now + d.skew)).unwrap();
+            prop_assert_eq!(d.engine.outbox_len().unwrap(), 0);
+            prop_assert_eq!(d.engine.quarantined().unwrap(), usize::from(unreadable));
+            prop_assert_eq!(
+                d.engine.membership().unwrap().unwrap().cursor,
+                server.changes.len() as u64
+            );
         }
 
         // The same records and stamps everywhere.
@@ -970,6 +1145,8 @@ proptest! {
                 if made.get(&change.id) == Some(&Made::Edit) {
                     prop_assert!(!change.fields.iter().any(|f| f == "deleted"));
                 }
+                // Sync never sends on its own a change that sets `deleted`.
+                prop_assert_ne!(made.get(&change.id), Some(&Made::Other));
             }
             if !deletes.is_empty() && value["deleted"] == Value::Bool(false) {
                 let winner = &stamps["deleted"];
@@ -988,4 +1165,174 @@ fn the_stamps_key_is_under_sync() {
         stamps_key(CheckIn::KIND, &record_id(1)),
         format!("waymark.sync.fields.mood_check_in.{}", record_id(1))
     );
+}
+/// Pulls everything after the device's cursor, as the app does.
+fn pull_into(engine: &Engine, server: &Server, now: i64) -> Vec<String> {
+    let cursor = engine.membership().unwrap().unwrap().cursor as usize;
+    engine
+        .apply_pulled(server.all()[cursor..].to_vec(), Timestamp(now))
+        .unwrap()
+        .changed_keys
+}
+
+/// Found in review: leaving and joining the same space again re-queued every record whole, stamped at its
+/// `updated`, so a delete made elsewhere earlier in wall time but not yet seen came undone, with no undo by anyone.
+#[test]
+fn rejoining_the_same_space_sends_nothing_it_only_received() {
+    let (store_a, a) = joined(1, 0, START);
+    let (store_b, b) = joined(2, 0, START);
+    let (store_c, c) = joined(3, 0, START);
+    let mut server = Server::default();
+    let id = record_id(1);
+    let created = Record::new(
+        id.clone(),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
+    );
+    save(&b, None, &created, START);
+    server.sync_up(&b, START + 1);
+    pull_into(&a, &server, START + 2);
+    pull_into(&c, &server, START + 2);
+    // B deletes at +150 while offline.
+    let mut deleted = created.clone();
+    deleted.delete(Timestamp(START + 150));
+    save(&b, Some(&created), &deleted, START + 150);
+    // C edits the note at +200 and pushes first.
+    let mut noted = load(&store_c, &id).unwrap();
+    let before = noted.clone();
+    noted.edit(Timestamp(START + 200), |x| x.note = "c".into());
+    save(&c, Some(&before), &noted, START + 200);
+    server.sync_up(&c, START + 201);
+    pull_into(&a, &server, START + 202);
+    // B comes online.
+    server.sync_up(&b, START + 300);
+    // A leaves and joins again (same space), before pulling B's delete: nothing to send.
+    a.leave().unwrap();
+    a.join(membership(1, 0), Timestamp(START + 400)).unwrap();
+    assert_eq!(a.outbox_len().unwrap(), 0);
+    server.sync_up(&a, START + 401);
+    for (store, engine) in [(&store_a, &a), (&store_b, &b), (&store_c, &c)] {
+        pull_into(engine, &server, START + 402);
+        let record = load(store, &id).unwrap();
+        assert!(record.deleted, "B's delete was undone by A's rejoin");
+        assert_eq!(record.data.note, "c");
+    }
+    assert_eq!(
+        a.field_stamps(CheckIn::KIND, &id).unwrap(),
+        b.field_stamps(CheckIn::KIND, &id).unwrap()
+    );
+
+    // Edited while sync was off, then joined again: only what changed is sent.
+    a.leave().unwrap();
+    let mut offline = load(&store_a, &id).unwrap();
+    offline.edit(Timestamp(START + 500), |x| x.mood = MoodLevel::Good);
+    Repository::new(a.store())
+        .save(&offline, Timestamp(START + 500))
+        .unwrap();
+    a.join(membership(1, 0), Timestamp(START + 600)).unwrap();
+    let queued = a.outbox().unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].fields, ["updated", "data.mood"]);
+    server.sync_up(&a, START + 601);
+    pull_into(&b, &server, START + 602);
+    let at_b = load(&store_b, &id).unwrap();
+    assert!(at_b.deleted);
+    assert_eq!(at_b.data.mood, MoodLevel::Good);
+}
+
+/// Found in review: a local write whose sync bookkeeping did not happen (storage full, tab closed) was found only
+/// when its `updated` was later than the stamp of the `updated` field, which a clock offset had moved ahead.
+#[test]
+fn a_write_outside_sync_is_found_whatever_the_stamps_say() {
+    // This device's clock is a minute behind the server's (offset +60 s).
+    let (store_a, a) = joined(1, 60_000, START);
+    let id = record_id(1);
+    let created = Record::new(
+        id.clone(),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
+    );
+    save(&a, None, &created, START);
+    let mut server = Server::default();
+    server.sync_up(&a, START + 60_001);
+    // An edit 10 s later is saved, but record_local_save never runs.
+    let mut edited = created.clone();
+    edited.edit(Timestamp(START + 10_000), |x| x.note = "kept".into());
+    Repository::new(a.store())
+        .save(&edited, Timestamp(START + 10_000))
+        .unwrap();
+    assert_eq!(a.queue_unsynced(Timestamp(START + 20_000)).unwrap(), 1);
+    assert_eq!(a.outbox().unwrap()[0].fields, ["updated", "data.note"]);
+    assert_eq!(a.queue_unsynced(Timestamp(START + 20_000)).unwrap(), 0);
+    server.sync_up(&a, START + 80_000);
+    let (store_b, b) = joined(2, 0, START + 80_000);
+    pull_into(&b, &server, START + 80_001);
+    assert_eq!(load(&store_b, &id), load(&store_a, &id));
+    assert_eq!(load(&store_b, &id).unwrap().data.note, "kept");
+
+    // The same edit met by a pulled change first: it is queued before the change is merged, and kept.
+    let mut by_b = load(&store_b, &id).unwrap();
+    let before_b = by_b.clone();
+    by_b.edit(Timestamp(START + 90_000), |x| x.mood = MoodLevel::Low);
+    save(&b, Some(&before_b), &by_b, START + 90_000);
+    server.sync_up(&b, START + 90_001);
+    let mut again = load(&store_a, &id).unwrap();
+    again.edit(Timestamp(START + 30_000), |x| x.note = "also kept".into());
+    Repository::new(a.store())
+        .save(&again, Timestamp(START + 30_000))
+        .unwrap();
+    pull_into(&a, &server, START + 40_000);
+    assert_eq!(a.outbox().unwrap()[0].fields, ["updated", "data.note"]);
+    server.sync_up(&a, START + 100_000);
+    pull_into(&a, &server, START + 40_001);
+    pull_into(&b, &server, START + 100_001);
+    for store in [&store_a, &store_b] {
+        let record = load(store, &id).unwrap();
+        assert_eq!(record.data.note, "also kept");
+        assert_eq!(record.data.mood, MoodLevel::Low);
+    }
+}
+
+/// Found in review: quarantining and applying moved the cursor separately, each with `max`, so a change that failed
+/// to apply after a later one was quarantined was skipped for good. Now one call handles a page in order.
+#[test]
+fn an_unreadable_change_and_a_failed_one_never_skip_anything() {
+    let (_, a) = joined(1, 0, START);
+    let mut server = Server::default();
+    for n in 1..=3u8 {
+        let now = START + i64::from(n);
+        let record = Record::new(
+            record_id(n),
+            Timestamp(now),
+            CheckIn::new(MoodLevel::Good, Timestamp(now)),
+        );
+        save(&a, None, &record, now);
+    }
+    server.sync_up(&a, START + 10);
+    let all = server.all();
+    // Seq 2 cannot be decrypted; the app hands it over first (any order within a page does).
+    let unreadable = Incoming::Unreadable {
+        id: id_from_random_bytes([9; 16]),
+        seq: 2,
+        ciphertext: "xx".into(),
+    };
+    let page = vec![unreadable, all[0].clone(), all[2].clone()];
+
+    let (fresh, _) = joined(2, 0, START);
+    let limited = copy_with_quota(&fresh, used(&fresh) + 10);
+    let b = engine(limited.clone(), 2);
+    let error = b
+        .apply_pulled(page.clone(), Timestamp(START + 20))
+        .unwrap_err();
+    assert_eq!(error, StoreError::QuotaExceeded);
+    assert_eq!(b.membership().unwrap().unwrap().cursor, 0);
+    assert_eq!(b.quarantined().unwrap(), 0);
+
+    let roomy = copy_with_quota(&limited, usize::MAX);
+    let b = engine(roomy.clone(), 2);
+    let applied = b.apply_pulled(page, Timestamp(START + 30)).unwrap();
+    assert_eq!(applied.changed_keys.len(), 2);
+    assert_eq!(b.membership().unwrap().unwrap().cursor, 3);
+    assert_eq!(b.quarantined().unwrap(), 1);
+    assert!(load(&roomy, &record_id(1)).is_some() && load(&roomy, &record_id(3)).is_some());
 }

@@ -9,7 +9,8 @@
 //! | `waymark.sync.clock`                  | [`HybridClock`] (JSON)                                           |
 //! | `waymark.sync.out.<change id>`        | a [`Change`] waiting to be pushed, with its place in the queue (JSON) |
 //! | `waymark.sync.out_seq`                | the place in the queue the last queued change took               |
-//! | `waymark.sync.fields.<kind>.<id>`     | the record's [`FieldStamps`] (JSON)                              |
+//! | `waymark.sync.fields.<kind>.<id>`     | the record as sync last wrote or queued it, and its [`FieldStamps`] (JSON) |
+//! | `waymark.sync.left`                   | the space this device last left (its id), so joining it again keeps what sync knows |
 //! | `waymark.sync.held.<change id>`       | a pulled [`Change`] from a newer version of Waymark, kept to apply after an update |
 //! | `waymark.sync.quarantine.<change id>` | a pulled change that could not be decrypted or read (its ciphertext, verbatim) |
 //!
@@ -18,8 +19,20 @@
 //!
 //! Each change is stamped by this device's [`HybridClock`]; a local change is also stamped later than every change
 //! the record's fields already hold, and never earlier than the record's own `updated` time, so an edit always wins
-//! here over what the person saw when they made it, and [`SyncEngine::queue_unsynced`] can tell a record written
-//! outside sync (its `updated` is later than its `updated` field's stamp) from one sync knows.
+//! here over what the person saw when they made it.
+//!
+//! Field stamps describe the values of the record as sync last wrote or queued it, which is kept beside them. A
+//! record that differs from it was written outside sync (imported from a backup, edited while sync was off, or
+//! saved when sync's own bookkeeping failed): only the fields that differ are queued, and the other fields keep
+//! their stamps, so nothing this device merely received is ever sent again as its own.
+//!
+//! Leaving keeps the field stamps and the outbox: joining the same space again carries on from them (and pulls
+//! everything again from the start). Joining a different space starts afresh, with every record queued whole.
+//!
+//! The app feeds pulled changes to [`SyncEngine::apply_pulled`] in server order, page by page, as
+//! [`Incoming`] items: `Incoming::Change(Pulled { change, seq, received_at })` for a change it decrypted and read,
+//! `Incoming::Unreadable { id, seq, ciphertext }` for one it could not (kept verbatim in quarantine). Both move
+//! the cursor, in order, and only once handled; a storage failure stops the page there.
 
 use super::change::{Change, changed_fields, field_names, field_value, is_field_name};
 use super::clock::{HybridClock, Stamp};
@@ -64,6 +77,35 @@ pub struct Pulled {
     pub received_at: Timestamp,
 }
 
+/// One item of a pulled page, as the app hands it to [`SyncEngine::apply_pulled`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Incoming {
+    /// A change the app decrypted and read.
+    Change(Pulled),
+    /// A change that could not be decrypted or read: kept verbatim (its ciphertext) in quarantine.
+    Unreadable {
+        id: Id,
+        seq: u64,
+        ciphertext: String,
+    },
+}
+
+impl Incoming {
+    /// The server sequence number.
+    pub fn seq(&self) -> u64 {
+        match self {
+            Incoming::Change(pulled) => pulled.seq,
+            Incoming::Unreadable { seq, .. } => *seq,
+        }
+    }
+}
+
+impl From<Pulled> for Incoming {
+    fn from(pulled: Pulled) -> Self {
+        Incoming::Change(pulled)
+    }
+}
+
 /// What applying a page of pulled changes did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -81,6 +123,21 @@ const OUT_SEQ_KEY: &str = "waymark.sync.out_seq";
 const FIELDS_PREFIX: &str = "waymark.sync.fields.";
 const HELD_PREFIX: &str = "waymark.sync.held.";
 const QUARANTINE_PREFIX: &str = "waymark.sync.quarantine.";
+const LEFT_KEY: &str = "waymark.sync.left";
+
+/// What sync keeps for one record: the record as sync last wrote or queued it, and its field stamps (which describe
+/// that record's values).
+#[derive(Default, Serialize, Deserialize)]
+struct RecordSync {
+    /// `None`: sync has not written or queued this record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    synced: Option<Value>,
+    /// The schema version `synced` is written in (migrated to the current one before it is compared).
+    #[serde(default)]
+    version: u32,
+    #[serde(default)]
+    fields: FieldStamps,
+}
 
 /// An outbox entry: the change and its place in the queue (so the order is kept whatever order keys come in).
 #[derive(Serialize, Deserialize)]
@@ -150,20 +207,41 @@ impl<S: KeyValueStore> SyncEngine<S> {
         }
     }
 
-    /// Starts syncing: stores the membership and the clock, then queues every record (see [`Self::queue_unsynced`]).
-    /// Anything left of an earlier membership (field stamps, outbox) is removed first, so every record is queued.
+    /// Starts syncing: stores the membership and the clock, then queues what sync does not know yet (see
+    /// [`Self::queue_unsynced`]).
+    ///
+    /// Joining the space this device last left (or is in) keeps the field stamps and the outbox, so only records
+    /// written outside sync since are queued, with only the fields that changed. Joining any other space removes them
+    /// first (nothing there knows these records), so every record is queued whole. The clock carries on from its
+    /// last stamp either way, even under a new device id.
     pub fn join(&self, membership: Membership, now: Timestamp) -> Result<(), StoreError> {
+        let last = self.clock()?.and_then(|clock| clock.last);
         self.leave()?;
-        self.write_json(CLOCK_KEY, &HybridClock::new(membership.device_id.clone()))?;
+        if self.read_json::<Id>(LEFT_KEY)?.as_ref() != Some(&membership.space_id) {
+            for key in self.keys_under(PREFIX)? {
+                self.store.remove(&key)?;
+            }
+        }
+        let mut clock = HybridClock::new(membership.device_id.clone());
+        clock.last = last;
+        self.write_json(CLOCK_KEY, &clock)?;
         self.write_json(MEMBERSHIP_KEY, &membership)?;
         self.queue_unsynced(now)?;
         Ok(())
     }
 
-    /// Stops syncing on this device: removes every `waymark.sync.` key. Records stay as they are.
+    /// Stops syncing on this device: removes the membership (and the cursor with it) and the changes held or
+    /// quarantined (joining again pulls everything again). Keeps the field stamps, the outbox and the clock, and
+    /// remembers which space it left, for joining it again (see [`Self::join`]). Records stay as they are.
     pub fn leave(&self) -> Result<(), StoreError> {
-        for key in self.keys_under(PREFIX)? {
-            self.store.remove(&key)?;
+        if let Some(membership) = self.membership()? {
+            self.write_json(LEFT_KEY, &membership.space_id)?;
+        }
+        self.store.remove(MEMBERSHIP_KEY)?;
+        for prefix in [HELD_PREFIX, QUARANTINE_PREFIX] {
+            for key in self.keys_under(prefix)? {
+                self.store.remove(&key)?;
+            }
         }
         Ok(())
     }
@@ -180,15 +258,17 @@ impl<S: KeyValueStore> SyncEngine<S> {
         Ok(())
     }
 
-    /// After a local save: queues a change with the fields that differ between `before` and `after`, stamped now by
-    /// this device's clock (`local_now` corrected by the membership's clock offset), and records their stamps.
-    /// Does nothing when sync is off or nothing differs.
+    /// After a local save: queues a change with the fields of `after` that differ from the record as sync last wrote
+    /// or queued it, stamped now by this device's clock (`local_now` corrected by the membership's clock offset), and
+    /// records their stamps. Does nothing when sync is off or nothing differs.
     ///
     /// The stamp is also later than every change the record's fields hold, and not earlier than `after.updated`.
-    /// A record sync has not seen since it was last written (see [`Self::queue_unsynced`]) is queued whole.
+    /// `before` (the record the edit started from) is not needed: comparing with what sync last saw also catches
+    /// anything written outside sync since (see [`Self::queue_unsynced`]). A record sync has never seen is queued
+    /// whole.
     pub fn record_local_save<K: RecordKind>(
         &self,
-        before: Option<&Record<K>>,
+        _before: Option<&Record<K>>,
         after: &Record<K>,
         local_now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -196,19 +276,8 @@ impl<S: KeyValueStore> SyncEngine<S> {
             return Ok(());
         };
         let after_value = to_value(after)?;
-        let stamps = self.read_stamps(K::KIND, &after.id)?;
-        // What sync holds for the record before this save: the record `before`, unless sync has not seen it since it
-        // was last written (or there is none), in which case the change sets every field, over no known values.
-        let known = match before {
-            Some(before) if !written_outside_sync(&stamps, before.updated) => {
-                Some(to_value(before)?)
-            }
-            _ => None,
-        };
-        let fields = match &known {
-            Some(before) => changed_fields(Some(before), &after_value),
-            None => field_names(&after_value),
-        };
+        let sync = self.read_sync(K::KIND, &after.id)?;
+        let (held, stamps, fields) = known_and_changed(sync, &after_value);
         if fields.is_empty() {
             return Ok(());
         }
@@ -227,24 +296,22 @@ impl<S: KeyValueStore> SyncEngine<S> {
             fields,
             record: after_value,
         };
-        match &known {
-            Some(before) => self.queue_own(&change, before, &stamps)?,
-            None => self.queue_own(&change, &change.record, &FieldStamps::new())?,
-        }
+        self.queue_own(&change, &held, &stamps)?;
         // Moved later than the tick for this record: the clock follows, unless that is far ahead.
         clock.observe(&change.stamp, physical_now(&membership, local_now));
         self.write_json(CLOCK_KEY, &clock)
     }
 
-    /// Queues a whole-record change for every stored record that this device has not queued or received since it was
-    /// last written (records imported from a backup, and every record when sync is first turned on). Each is stamped
-    /// with the record's own `updated` time, so joining a space merges by when things were really changed.
-    /// Returns how many were queued.
+    /// Queues a change for every stored record written outside sync: one that differs from the record as sync last
+    /// wrote or queued it (records imported from a backup or edited while sync was off, a save whose sync
+    /// bookkeeping failed, and every record when sync is first turned on). Only the fields that differ are queued
+    /// (every field of a record sync has never seen), stamped with the record's own `updated` time (moved later if
+    /// needed, as a local change is, to win over what the fields hold), so joining a space merges by when things
+    /// were really changed. Returns how many were queued.
     ///
-    /// "Not queued or received since it was last written": the record has no field stamps, or its `updated` is later
-    /// than the stamp of its `updated` field. The clock observes each stamp (unless it is far ahead), and a later
-    /// local edit of the record is stamped after it in any case (see [`Self::record_local_save`]). Unreadable
-    /// records are moved aside as the repository does; records from a newer version are left alone, unqueued.
+    /// The clock observes each stamp (unless it is far ahead), and a later local edit of the record is stamped after
+    /// it in any case (see [`Self::record_local_save`]). Unreadable records are moved aside as the repository does;
+    /// records from a newer version are left alone, unqueued.
     pub fn queue_unsynced(&self, local_now: Timestamp) -> Result<usize, StoreError> {
         let Some(membership) = self.membership()? else {
             return Ok(0);
@@ -259,42 +326,74 @@ impl<S: KeyValueStore> SyncEngine<S> {
             .collect();
         keys.sort_unstable();
         let mut queued = 0;
+        let mut failure = None;
         for key in keys {
             let Some((kind, id)) = kind_and_id_of_key(&key) else {
                 continue;
             };
-            let Stored::Current(text) = kind.read_stored(&self.store, &key, local_now)? else {
-                continue;
-            };
-            let record = record_of(&text)?;
-            let Some(updated) = record.get("updated").and_then(Value::as_i64).map(Timestamp) else {
-                continue;
-            };
-            let stamps = self.read_stamps(kind.kind, &id)?;
-            if !written_outside_sync(&stamps, updated) {
-                continue;
+            let result = kind
+                .read_stored(&self.store, &key, local_now)
+                .and_then(|stored| match stored {
+                    Stored::Current(text) => {
+                        self.queue_written_outside(&clock.device, kind, &id, record_of(&text)?)
+                    }
+                    _ => Ok(None),
+                });
+            match result {
+                Ok(Some(stamp)) => {
+                    clock.observe(&stamp, physical);
+                    queued += 1;
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    failure = Some(error);
+                    break;
+                }
             }
-            let stamp = Stamp {
-                wall: updated,
-                counter: 0,
-                device: membership.device_id.clone(),
-            };
-            let change = Change {
-                id: self.new_id(),
-                kind: kind.kind.to_owned(),
-                record_id: id,
-                version: kind.version,
-                stamp: later_than_held(stamp, &stamps),
-                fields: field_names(&record),
-                record,
-            };
-            // The values the stamps described were overwritten: start over from the record as it is.
-            self.queue_own(&change, &change.record, &FieldStamps::new())?;
-            clock.observe(&change.stamp, physical);
-            queued += 1;
         }
-        self.write_json(CLOCK_KEY, &clock)?;
-        Ok(queued)
+        let saved = self.write_json(CLOCK_KEY, &clock);
+        match failure {
+            Some(error) => Err(error),
+            None => saved.map(|()| queued),
+        }
+    }
+
+    /// Queues what `record` (as stored) changed since sync last wrote or queued it, if anything: see
+    /// [`Self::queue_unsynced`]. Returns the change's stamp.
+    fn queue_written_outside(
+        &self,
+        device: &str,
+        kind: &'static kinds::Kind,
+        id: &RecordId,
+        record: Value,
+    ) -> Result<Option<Stamp>, StoreError> {
+        let sync = self.read_sync(kind.kind, id)?;
+        if sync.synced.as_ref() == Some(&record) {
+            return Ok(None);
+        }
+        let Some(updated) = record.get("updated").and_then(Value::as_i64).map(Timestamp) else {
+            return Ok(None);
+        };
+        let (held, stamps, fields) = known_and_changed(sync, &record);
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        let stamp = Stamp {
+            wall: updated,
+            counter: 0,
+            device: device.to_owned(),
+        };
+        let change = Change {
+            id: self.new_id(),
+            kind: kind.kind.to_owned(),
+            record_id: id.clone(),
+            version: kind.version,
+            stamp: later_than_held(stamp, &stamps),
+            fields,
+            record,
+        };
+        self.queue_own(&change, &held, &stamps)?;
+        Ok(Some(change.stamp))
     }
 
     /// The changes waiting to be pushed, oldest first.
@@ -325,76 +424,112 @@ impl<S: KeyValueStore> SyncEngine<S> {
         accepted: &[Accepted],
         local_now: Timestamp,
     ) -> Result<Vec<String>, StoreError> {
+        let Some(membership) = self.membership()? else {
+            return Ok(Vec::new());
+        };
+        let mut clock = self.load_clock(&membership)?;
+        let physical = physical_now(&membership, local_now);
         let mut changed = Vec::new();
+        let mut failure = None;
         for receipt in accepted {
             let key = format!("{OUT_PREFIX}{}", receipt.id);
-            let Some(queued) = self.read_json::<Queued>(&key)? else {
-                continue;
-            };
-            let received_at = Timestamp(receipt.received_at);
-            match self.apply_one(&queued.change, Some(received_at), local_now)? {
-                Outcome::Written(record_key) => push_once(&mut changed, record_key),
-                Outcome::Held => self.hold(&queued.change, receipt.seq, received_at)?,
-                Outcome::Unchanged | Outcome::Stamped | Outcome::Quarantined => {}
+            let result = self.read_json::<Queued>(&key).and_then(|queued| {
+                let Some(queued) = queued else {
+                    return Ok(());
+                };
+                let received_at = Timestamp(receipt.received_at);
+                let outcome = self.apply_one(
+                    &queued.change,
+                    Some(received_at),
+                    local_now,
+                    &mut clock,
+                    physical,
+                )?;
+                match outcome {
+                    Outcome::Written(record_key) => push_once(&mut changed, record_key),
+                    Outcome::Held => self.hold(&queued.change, receipt.seq, received_at)?,
+                    Outcome::Unchanged | Outcome::Stamped | Outcome::Quarantined => {}
+                }
+                self.store.remove(&key)
+            });
+            if let Err(error) = result {
+                failure = Some(error);
+                break;
             }
-            self.store.remove(&key)?;
         }
-        Ok(changed)
+        let saved = self.write_json(CLOCK_KEY, &clock);
+        match failure {
+            Some(error) => Err(error),
+            None => saved.map(|()| changed),
+        }
     }
 
-    /// Applies a page of pulled changes in order, observes their stamps with the clock, and moves the cursor past
-    /// them. A change from a newer version of Waymark, or of an unknown kind, is held (and re-applied by
-    /// [`Self::retry_held`]). A local record that cannot be read is moved aside first, as the repository does.
+    /// Applies a page of pulled changes, in order of sequence number: each item after the cursor is applied (a change) or
+    /// quarantined (an unreadable one, its ciphertext kept verbatim), then the cursor moves to its sequence number.
+    /// Items at or before the cursor are skipped. Applied changes' stamps are observed by the clock. A change from a
+    /// newer version of Waymark, or of an unknown kind, is held (and re-applied by [`Self::retry_held`]). A local
+    /// record that cannot be read is moved aside first, as the repository does.
     ///
-    /// If storage fails part way, the error is returned and the cursor stays after the last change fully applied,
-    /// so the rest is pulled again (applying a change twice changes nothing). Does nothing when sync is off.
+    /// If storage fails part way, the error is returned and the cursor stays after the last item fully handled, so
+    /// the rest is pulled again (applying a change twice changes nothing). Does nothing when sync is off.
     pub fn apply_pulled(
         &self,
-        pulled: Vec<Pulled>,
+        mut incoming: Vec<Incoming>,
         local_now: Timestamp,
     ) -> Result<Applied, StoreError> {
         let Some(membership) = self.membership()? else {
             return Ok(Applied::default());
         };
+        incoming.sort_by_key(Incoming::seq);
         let mut clock = self.load_clock(&membership)?;
         let physical = physical_now(&membership, local_now);
         let mut applied = Applied::default();
         let mut cursor = membership.cursor;
         let mut failure = None;
-        for one in pulled {
-            let result = self
-                .apply_one(&one.change, Some(one.received_at), local_now)
-                .and_then(|outcome| {
-                    match outcome {
-                        Outcome::Written(key) => push_once(&mut applied.changed_keys, key),
-                        Outcome::Held => {
-                            self.hold(&one.change, one.seq, one.received_at)?;
-                            applied.held += 1;
+        for item in incoming {
+            let seq = item.seq();
+            if seq <= cursor {
+                continue;
+            }
+            let result = match &item {
+                Incoming::Unreadable { id, ciphertext, .. } => self
+                    .store
+                    .set(&format!("{QUARANTINE_PREFIX}{id}"), ciphertext),
+                Incoming::Change(one) => self
+                    .apply_one(
+                        &one.change,
+                        Some(one.received_at),
+                        local_now,
+                        &mut clock,
+                        physical,
+                    )
+                    .and_then(|outcome| {
+                        match outcome {
+                            Outcome::Written(key) => push_once(&mut applied.changed_keys, key),
+                            Outcome::Held => {
+                                self.hold(&one.change, one.seq, one.received_at)?;
+                                applied.held += 1;
+                            }
+                            Outcome::Unchanged | Outcome::Stamped | Outcome::Quarantined => {}
                         }
-                        Outcome::Unchanged | Outcome::Stamped | Outcome::Quarantined => {}
-                    }
-                    // This device's own change, pulled back before its push was answered: it is on the server.
-                    self.store.remove(&format!("{OUT_PREFIX}{}", one.change.id))
-                });
+                        // This device's own change, pulled back before its push was answered: it is on the server.
+                        self.store.remove(&format!("{OUT_PREFIX}{}", one.change.id))
+                    }),
+            };
             if let Err(error) = result {
                 failure = Some(error);
                 break;
             }
-            clock.observe(&capped(&one.change.stamp, one.received_at), physical);
-            cursor = cursor.max(one.seq);
+            if let Incoming::Change(one) = &item {
+                clock.observe(&capped(&one.change.stamp, one.received_at), physical);
+            }
+            cursor = seq;
         }
         let saved = self.save_progress(cursor, &clock);
         match failure {
             Some(error) => Err(error),
             None => saved.map(|()| applied),
         }
-    }
-
-    /// Keeps a pulled change that could not be decrypted or read, and moves the cursor past it.
-    pub fn quarantine(&self, id: &Id, seq: u64, ciphertext: &str) -> Result<(), StoreError> {
-        self.store
-            .set(&format!("{QUARANTINE_PREFIX}{id}"), ciphertext)?;
-        self.update_membership(|m| m.cursor = m.cursor.max(seq))
     }
 
     /// How many pulled changes are quarantined.
@@ -417,7 +552,13 @@ impl<S: KeyValueStore> SyncEngine<S> {
                 continue;
             };
             let result = self
-                .apply_one(&held.change, Some(held.received_at), local_now)
+                .apply_one(
+                    &held.change,
+                    Some(held.received_at),
+                    local_now,
+                    &mut clock,
+                    physical,
+                )
                 .and_then(|outcome| match outcome {
                     Outcome::Held => {
                         applied.held += 1;
@@ -449,7 +590,7 @@ impl<S: KeyValueStore> SyncEngine<S> {
         kind: &str,
         id: &crate::RecordId,
     ) -> Result<FieldStamps, StoreError> {
-        self.read_stamps(kind, id)
+        Ok(self.read_sync(kind, id)?.fields)
     }
 
     fn clock(&self) -> Result<Option<HybridClock>, StoreError> {
@@ -493,15 +634,27 @@ impl<S: KeyValueStore> SyncEngine<S> {
             },
         )?;
         self.write_json(OUT_SEQ_KEY, &seq)?;
-        self.write_stamps(&change.kind, &change.record_id, &stamps)
+        self.write_sync(
+            &change.kind,
+            &change.record_id,
+            &RecordSync {
+                synced: Some(record),
+                version: change.version,
+                fields: stamps,
+            },
+        )
     }
 
-    /// Applies one change (pulled, or this device's own with its receipt) to storage.
+    /// Applies one change (pulled, or this device's own with its receipt) to storage. A record written outside sync
+    /// has what it changed queued first (stamped as [`Self::queue_unsynced`] does; `clock` observes the stamp), so
+    /// the change merges with values sync knows the stamps of.
     fn apply_one(
         &self,
         change: &Change,
         received_at: Option<Timestamp>,
         local_now: Timestamp,
+        clock: &mut HybridClock,
+        physical: Timestamp,
     ) -> Result<Outcome, StoreError> {
         let Some(kind) = kinds::find(&change.kind) else {
             return Ok(Outcome::Held);
@@ -536,8 +689,19 @@ impl<S: KeyValueStore> SyncEngine<S> {
             Stored::SetAside | Stored::Missing => None,
         };
         // Stamps describe the values of the record held: with no record, they describe nothing.
-        let stamps = match local {
-            Some(_) => self.read_stamps(kind.kind, &change.record_id)?,
+        let stamps = match &local {
+            Some(local) => {
+                let queued = self.queue_written_outside(
+                    &clock.device,
+                    kind,
+                    &change.record_id,
+                    local.clone(),
+                )?;
+                if let Some(stamp) = queued {
+                    clock.observe(&stamp, physical);
+                }
+                self.read_sync(kind.kind, &change.record_id)?.fields
+            }
             None => FieldStamps::new(),
         };
         let Some((merged, merged_stamps)) =
@@ -545,19 +709,40 @@ impl<S: KeyValueStore> SyncEngine<S> {
         else {
             return Ok(Outcome::Unchanged);
         };
-        let mut outcome = Outcome::Stamped;
-        if local.as_ref() != Some(&merged) {
-            // Never write anything the kind cannot read back.
-            let text = match kind.validate(&envelope(kind.version, &merged)) {
-                Ok(checked) if checked.id == change.record_id => checked.current,
-                Ok(_) | Err(_) => return Ok(Outcome::Held),
-            };
-            // The record first: should storage refuse the stamps, applying the change again finishes the job.
-            self.store.set(&key, &text)?;
-            outcome = Outcome::Written(key);
+        if local.as_ref() == Some(&merged) {
+            self.write_sync(
+                kind.kind,
+                &change.record_id,
+                &RecordSync {
+                    synced: Some(merged),
+                    version: kind.version,
+                    fields: merged_stamps,
+                },
+            )?;
+            return Ok(Outcome::Stamped);
         }
-        self.write_stamps(kind.kind, &change.record_id, &merged_stamps)?;
-        Ok(outcome)
+        // Never write anything the kind cannot read back.
+        let text = match kind.validate(&envelope(kind.version, &merged)) {
+            Ok(checked) if checked.id == change.record_id => checked.current,
+            Ok(_) | Err(_) => return Ok(Outcome::Held),
+        };
+        let previous = self.store.get(&key)?;
+        self.store.set(&key, &text)?;
+        let synced = RecordSync {
+            synced: Some(record_of(&text)?),
+            version: kind.version,
+            fields: merged_stamps,
+        };
+        if let Err(error) = self.write_sync(kind.kind, &change.record_id, &synced) {
+            // The record must not differ from what sync holds, or it would pass for one written outside sync: put
+            // it back (this fits in storage that held it before) and let the change be applied again later.
+            let _ = match previous {
+                Some(previous) => self.store.set(&key, &previous),
+                None => self.store.remove(&key),
+            };
+            return Err(error);
+        }
+        Ok(Outcome::Written(key))
     }
 
     fn hold(&self, change: &Change, seq: u64, received_at: Timestamp) -> Result<(), StoreError> {
@@ -577,18 +762,25 @@ impl<S: KeyValueStore> SyncEngine<S> {
         self.write_json(CLOCK_KEY, clock)
     }
 
-    fn read_stamps(&self, kind: &str, id: &RecordId) -> Result<FieldStamps, StoreError> {
-        // Unreadable stamps are as good as none: every change then wins over the values held.
-        Ok(self.read_json(&stamps_key(kind, id))?.unwrap_or_default())
+    /// What sync keeps for a record, its record migrated to the kind's current version (`synced` is `None` if
+    /// that cannot be done). Unreadable stamps are as good as none: the record is then queued whole, and every
+    /// change wins over the values held.
+    fn read_sync(&self, kind: &str, id: &RecordId) -> Result<RecordSync, StoreError> {
+        let mut sync: RecordSync = self.read_json(&stamps_key(kind, id))?.unwrap_or_default();
+        if let (Some(synced), Some(kind)) = (&sync.synced, kinds::find(kind))
+            && sync.version != kind.version
+        {
+            sync.synced = match kind.validate(&envelope(sync.version, synced)) {
+                Ok(checked) if sync.version < kind.version => record_of(&checked.current).ok(),
+                Ok(_) | Err(_) => None,
+            };
+            sync.version = kind.version;
+        }
+        Ok(sync)
     }
 
-    fn write_stamps(
-        &self,
-        kind: &str,
-        id: &RecordId,
-        stamps: &FieldStamps,
-    ) -> Result<(), StoreError> {
-        self.write_json(&stamps_key(kind, id), stamps)
+    fn write_sync(&self, kind: &str, id: &RecordId, sync: &RecordSync) -> Result<(), StoreError> {
+        self.write_json(&stamps_key(kind, id), sync)
     }
 
     /// Keys under `prefix`, sorted.
@@ -640,11 +832,16 @@ fn capped(stamp: &Stamp, received_at: Timestamp) -> Stamp {
     }
 }
 
-/// Whether a record whose `updated` time is `updated` was written since sync last set or queued it (or never was).
-fn written_outside_sync(stamps: &FieldStamps, updated: Timestamp) -> bool {
-    stamps
-        .get("updated")
-        .is_none_or(|held| updated > held.stamp.wall)
+/// What sync knows of a record (as it last wrote or queued it, and its stamps), and the fields of `record` that
+/// differ from it. For a record sync has never seen: `record` itself, no stamps, and every field.
+fn known_and_changed(sync: RecordSync, record: &Value) -> (Value, FieldStamps, Vec<String>) {
+    match sync.synced {
+        Some(synced) => {
+            let fields = changed_fields(Some(&synced), record);
+            (synced, sync.fields, fields)
+        }
+        None => (record.clone(), FieldStamps::new(), field_names(record)),
+    }
 }
 
 /// `stamp`, moved later if needed so that, as a change without a receipt yet, it orders after every change the
