@@ -33,13 +33,16 @@ const ALLOCATE_SEQS: &str = allocate_seqs!("MAX");
 
 /// How long a write waits for another writer before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections to a file: several readers at once (WAL), writes take turns.
-const FILE_CONNECTIONS: u32 = 4;
+/// Reading connections to a file: several readers at once (WAL).
+const READ_CONNECTIONS: u32 = 4;
 
-/// The SQLite store.
+/// The SQLite store: for a file, one connection that does every write (SQLite has one writer at a time anyway, so
+/// writers queue in the pool instead of holding reader connections while they wait for the lock) and a pool of
+/// readers that never queue behind a busy writer; in memory, one connection for both.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -53,11 +56,16 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        migrations::sqlite().await?.run(&writer).await?;
         let pool = SqlitePoolOptions::new()
-            .max_connections(FILE_CONNECTIONS)
+            .max_connections(READ_CONNECTIONS)
             .connect_with(options)
             .await?;
-        Self::migrated(pool).await
+        Ok(Self { pool, writer })
     }
 
     /// A fresh in-memory database. It lives in its one connection, so the pool keeps exactly that one open forever.
@@ -75,11 +83,15 @@ impl SqliteStore {
 
     async fn migrated(pool: SqlitePool) -> Result<Self, StoreError> {
         migrations::sqlite().await?.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            writer: pool.clone(),
+            pool,
+        })
     }
 
-    /// Closes the pool.
+    /// Closes the pools.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
@@ -96,7 +108,7 @@ impl SyncStore for SqliteStore {
         device: &NewDevice,
         now: i64,
     ) -> Result<Outcome, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let inserted = sqlx::query(INSERT_SPACE)
             .bind(&space.space_id)
             .bind(&space.kdf.algorithm)
@@ -137,7 +149,7 @@ impl SyncStore for SqliteStore {
         now: i64,
     ) -> Result<JoinOutcome, StoreError> {
         // The write lock from the start: the secret checked is the one current when the device is inserted.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let row: Option<SecretsRow> = sqlx::query_as(SELECT_SECRETS)
             .bind(space_id)
             .fetch_optional(&mut *tx)
@@ -185,7 +197,7 @@ impl SyncStore for SqliteStore {
         let removed = sqlx::query(DELETE_DEVICE)
             .bind(space_id)
             .bind(device_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected();
         Ok(if removed == 0 {
@@ -204,7 +216,7 @@ impl SyncStore for SqliteStore {
         now: i64,
     ) -> Result<PushOutcome, StoreError> {
         // The write lock, held to commit: seqs are allocated and committed with no other writer in between.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let bytes_used: Option<i64> = sqlx::query_scalar(SELECT_BYTES_USED)
             .bind(space_id)
             .fetch_optional(&mut *tx)
@@ -318,7 +330,7 @@ impl SyncStore for SqliteStore {
             .bind(device_id)
             .bind(now)
             .bind(now - SEEN_GRANULARITY_MS)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(PullOutcome::Changes(
             rows.into_iter().map(change_from_row).collect(),
@@ -334,7 +346,7 @@ impl SyncStore for SqliteStore {
         wrapped_key: &[u8],
         keep_only: Option<&str>,
     ) -> Result<Outcome, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let changed = sqlx::query(UPDATE_PASSPHRASE)
             .bind(space_id)
             .bind(&kdf.algorithm)
@@ -362,7 +374,7 @@ impl SyncStore for SqliteStore {
     }
 
     async fn delete_space(&self, space_id: &str) -> Result<Outcome, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let [changes, devices, space] = DELETE_SPACE;
         for statement in [changes, devices] {
             sqlx::query(statement)
