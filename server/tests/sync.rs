@@ -2,7 +2,8 @@
 //! store, a SQLite file (WAL, several connections) and PostgreSQL.
 //!
 //! PostgreSQL comes from `WAYMARK_TEST_DATABASE_URL` (scripts/test starts a throwaway cluster and sets it). When
-//! it is unset, as in a plain local `cargo test`, each PostgreSQL test prints that it was skipped and passes.
+//! it is unset, as in a plain local `cargo test`, each PostgreSQL test prints that it was skipped and passes,
+//! unless `WAYMARK_REQUIRE_PG=1` (scripts/test sets it), when it fails.
 
 mod common;
 
@@ -19,6 +20,7 @@ use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
+use waymark_core::sync::protocol::Credential;
 use waymark_core::sync::protocol::{
     API_PREFIX, Devices, Done, ErrorBody, Joined, KdfInfo, KdfParams, MAX_CHANGE_BYTES,
     MAX_PUSH_BODY_BYTES, MAX_PUSH_CHANGES, MAX_SMALL_BODY_BYTES, PullResponse, PushResponse,
@@ -26,10 +28,15 @@ use waymark_core::sync::protocol::{
 use waymark_server::SyncConfig;
 use waymark_server::sync::rate_limit::{Quotas, quota};
 use waymark_server::sync::secrets::random_id;
-use waymark_server::sync::store::{Database, Store};
+use waymark_server::sync::store::{
+    Database, JoinOutcome, JoinProof, NewChange, NewDevice, PushOutcome, Store, SyncStore as _,
+};
+use waymark_server::sync::{SpaceLimits, validate};
 
 /// The environment variable naming the test PostgreSQL database.
 const PG_ENV: &str = "WAYMARK_TEST_DATABASE_URL";
+/// When `1`, a PostgreSQL test without [`PG_ENV`] fails instead of passing silently.
+const REQUIRE_PG_ENV: &str = "WAYMARK_REQUIRE_PG";
 
 #[derive(Debug, Clone, Copy)]
 enum Backend {
@@ -43,6 +50,10 @@ fn postgres_url() -> Option<String> {
     match std::env::var(PG_ENV) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
+            assert!(
+                std::env::var(REQUIRE_PG_ENV).as_deref() != Ok("1"),
+                "{REQUIRE_PG_ENV}=1 but {PG_ENV} is not set: PostgreSQL tests must run"
+            );
             eprintln!("skipped: {PG_ENV} is not set, so this PostgreSQL test did not run");
             None
         }
@@ -76,17 +87,25 @@ struct Api {
 impl Api {
     /// With rate limits too loose to matter (only [`rate_limits_answer_429`] tests them, with the real ones).
     async fn new(backend: Backend) -> Option<Self> {
+        Self::with_limits(backend, SpaceLimits::default()).await
+    }
+
+    /// With loose rate limits and these space limits.
+    async fn with_limits(backend: Backend, limits: SpaceLimits) -> Option<Self> {
         let loose = quota(100_000, Duration::from_millis(1));
         let quotas = Quotas {
             create_per_ip: loose,
             kdf_per_ip: loose,
             join_per_ip: loose,
-            join_per_space: loose,
+            join_failures_per_network: loose,
+            join_failures_per_space: loose,
+            changes_per_device: loose,
         };
         Self::with_config(
             backend,
             SyncConfig {
                 quotas,
+                limits,
                 ..SyncConfig::default()
             },
         )
@@ -1081,8 +1100,379 @@ async fn bad_requests_are_400_json(backend: Backend) {
     assert!(devices.devices.iter().any(|d| d.name == "Tablet"));
 }
 
+async fn receipts_never_go_back_when_the_clock_does(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let device = &space.first.device_id;
+    let one = |label: &str| NewChange {
+        id: random_id().expect("random"),
+        ciphertext: label.as_bytes().to_vec(),
+    };
+    // An instance whose clock is an hour ahead takes a push ...
+    let ahead = waymark_server::sync::now_ms() + 3_600_000;
+    let PushOutcome::Stored(first) = api
+        .store
+        .push(&space.id, device, &[one("a")], u64::MAX, ahead)
+        .await
+        .expect("push")
+    else {
+        panic!("stored")
+    };
+    assert_eq!(first[0].received_at, ahead);
+    // ... then one whose clock was stepped back a minute ...
+    let PushOutcome::Stored(second) = api
+        .store
+        .push(&space.id, device, &[one("b")], u64::MAX, ahead - 60_000)
+        .await
+        .expect("push")
+    else {
+        panic!("stored")
+    };
+    assert_eq!(second[0].received_at, ahead, "never below the last receipt");
+    // ... and through the API (the handler answers the receipt the store assigned, not its own clock).
+    let pushed = push(app, &space, &space.first.token, &[change("c")]).await;
+    assert_eq!(pushed.accepted[0].received_at, ahead);
+    assert_eq!(pushed.accepted[0].seq, 3);
+    let all = pull_all(app, &space, &space.first.token, 500).await;
+    assert!(all.changes.iter().all(|c| c.received_at == ahead));
+    // Once the clock passes it, receipts follow the clock again.
+    let PushOutcome::Stored(later) = api
+        .store
+        .push(&space.id, device, &[one("d")], u64::MAX, ahead + 5)
+        .await
+        .expect("push")
+    else {
+        panic!("stored")
+    };
+    assert_eq!(later[0].received_at, ahead + 5);
+}
+
+async fn a_full_space_refuses_pushes_with_413_space_full(backend: Backend) {
+    let limits = SpaceLimits {
+        max_bytes: 100,
+        ..SpaceLimits::default()
+    };
+    let Some(api) = Api::with_limits(backend, limits).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let token = &space.first.token;
+    let sixty = (random_id().expect("random"), b64(&[7; 60]));
+    push(app, &space, token, std::slice::from_ref(&sixty)).await;
+    let too_much = [change("a"), (random_id().expect("random"), b64(&[8; 60]))];
+    post(
+        app,
+        &space.path("/changes"),
+        Some(token),
+        &push_body(&too_much),
+    )
+    .await
+    .error(StatusCode::PAYLOAD_TOO_LARGE, "space_full");
+    // A retry of a stored change needs no room; exactly up to the quota is fine.
+    push(app, &space, token, std::slice::from_ref(&sixty)).await;
+    let forty = (random_id().expect("random"), b64(&[9; 40]));
+    push(app, &space, token, &[forty, sixty.clone()]).await;
+    post(
+        app,
+        &space.path("/changes"),
+        Some(token),
+        &push_body(&[change("z")]),
+    )
+    .await
+    .error(StatusCode::PAYLOAD_TOO_LARGE, "space_full");
+    let all = pull_all(app, &space, token, 500).await;
+    let seqs: Vec<u64> = all.changes.iter().map(|c| c.seq).collect();
+    assert_eq!(
+        seqs,
+        [1, 2],
+        "a refused push stores nothing and uses no seq"
+    );
+    // Another space has its own quota.
+    let other = create_space(app).await;
+    push(
+        app,
+        &other,
+        &other.first.token,
+        &[(random_id().expect("random"), b64(&[1; 100]))],
+    )
+    .await;
+}
+
+async fn a_space_has_at_most_max_devices(backend: Backend) {
+    let limits = SpaceLimits {
+        max_devices: 3,
+        ..SpaceLimits::default()
+    };
+    let Some(api) = Api::with_limits(backend, limits).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let mut joined = Vec::new();
+    for _ in 0..2 {
+        let device: Joined = join(app, &space, "passphrase", &space.passphrase)
+            .await
+            .into(StatusCode::CREATED);
+        joined.push(device);
+    }
+    join(app, &space, "recovery_code", &space.recovery)
+        .await
+        .error(StatusCode::CONFLICT, "too_many_devices");
+    // A wrong secret is still 401 (the cap says nothing to a guesser).
+    join(app, &space, "passphrase", &b64(&random_bytes()))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    delete(
+        app,
+        &space.path(&format!("/devices/{}", joined[0].device_id)),
+        Some(&space.first.token),
+    )
+    .await
+    .ok::<Done>();
+    join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .into::<Joined>(StatusCode::CREATED);
+    let devices: Devices = get(app, &space.path("/devices"), Some(&space.first.token))
+        .await
+        .ok();
+    assert_eq!(devices.devices.len(), 3);
+}
+
+fn passphrase_change(secret: &str, sign_out: Option<bool>) -> Value {
+    let mut body = json!({
+        "kdf": KdfParams { iterations: 3, ..kdf(4) },
+        "auth_secret": secret,
+        "wrapped_key": b64(b"data key under the new passphrase"),
+    });
+    if let Some(sign_out) = sign_out {
+        body["sign_out_other_devices"] = json!(sign_out);
+    }
+    body
+}
+
+async fn a_join_cannot_slip_past_a_passphrase_change(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let old = validate::auth_secret(&space.passphrase).expect("hash");
+    put(
+        app,
+        &space.path("/passphrase"),
+        Some(&space.first.token),
+        &passphrase_change(&b64(&random_bytes()), None),
+    )
+    .await
+    .ok::<Done>();
+    // A join that checked the old passphrase just before the change reaches the insert just after it: the
+    // insert's own transaction checks again and refuses.
+    let device = NewDevice {
+        device_id: random_id().expect("random"),
+        token_hash: [0; 32],
+        name: "late".into(),
+    };
+    let proof = JoinProof {
+        credential: Credential::Passphrase,
+        presented: old,
+    };
+    let outcome = api
+        .store
+        .add_device(
+            &space.id,
+            &device,
+            &proof,
+            20,
+            waymark_server::sync::now_ms(),
+        )
+        .await
+        .expect("add_device");
+    assert!(matches!(outcome, JoinOutcome::Unauthorized), "{outcome:?}");
+
+    // Racing for real: joins with the old passphrase alongside a change that signs the others out. Each join
+    // either finished before the change (and was signed out by it) or failed, so only the changer is left.
+    let space = Arc::new(create_space(app).await);
+    let joins: Vec<_> = (0..8)
+        .map(|_| {
+            let (app, space) = (app.clone(), space.clone());
+            tokio::spawn(async move {
+                join(&app, &space, "passphrase", &space.passphrase)
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    put(
+        app,
+        &space.path("/passphrase"),
+        Some(&space.first.token),
+        &passphrase_change(&b64(&random_bytes()), Some(true)),
+    )
+    .await
+    .ok::<Done>();
+    for task in joins {
+        let status = task.await.expect("join");
+        assert!(
+            [StatusCode::CREATED, StatusCode::UNAUTHORIZED].contains(&status),
+            "{status}"
+        );
+    }
+    let devices: Devices = get(app, &space.path("/devices"), Some(&space.first.token))
+        .await
+        .ok();
+    let ids: Vec<_> = devices.devices.iter().map(|d| &d.device_id).collect();
+    assert_eq!(ids, [&space.first.device_id]);
+}
+
+async fn a_passphrase_change_can_sign_out_the_other_devices(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let laptop: Joined = join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .into(StatusCode::CREATED);
+    let tablet: Joined = join(app, &space, "recovery_code", &space.recovery)
+        .await
+        .into(StatusCode::CREATED);
+    // false (or absent) keeps them.
+    put(
+        app,
+        &space.path("/passphrase"),
+        Some(&laptop.token),
+        &passphrase_change(&b64(&random_bytes()), Some(false)),
+    )
+    .await
+    .ok::<Done>();
+    get(app, &space.path("/devices"), Some(&tablet.token))
+        .await
+        .ok::<Devices>();
+    put(
+        app,
+        &space.path("/passphrase"),
+        Some(&laptop.token),
+        &passphrase_change(&b64(&random_bytes()), Some(true)),
+    )
+    .await
+    .ok::<Done>();
+    for token in [&space.first.token, &tablet.token] {
+        get(app, &space.path("/changes"), Some(token))
+            .await
+            .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let devices: Devices = get(app, &space.path("/devices"), Some(&laptop.token))
+        .await
+        .ok();
+    assert_eq!(devices.devices.len(), 1);
+    assert!(devices.devices[0].this_device);
+}
+
+async fn a_push_by_a_device_removed_after_its_token_was_checked_stores_nothing(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let laptop: Joined = join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .into(StatusCode::CREATED);
+    delete(
+        app,
+        &space.path(&format!("/devices/{}", laptop.device_id)),
+        Some(&space.first.token),
+    )
+    .await
+    .ok::<Done>();
+    // The push's transaction is what a request whose token check came just before the removal reaches.
+    let change = NewChange {
+        id: random_id().expect("random"),
+        ciphertext: b"late".to_vec(),
+    };
+    let outcome = api
+        .store
+        .push(
+            &space.id,
+            &laptop.device_id,
+            &[change],
+            u64::MAX,
+            waymark_server::sync::now_ms(),
+        )
+        .await
+        .expect("push");
+    assert_eq!(outcome, PushOutcome::Gone);
+    let all = pull_all(app, &space, &space.first.token, 500).await;
+    assert!(all.changes.is_empty());
+}
+
+async fn a_cursor_beyond_the_last_seq_is_409_cursor_ahead(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let token = &space.first.token;
+    // An empty space: 0 is the only valid cursor.
+    get(app, &space.path("/changes?after=0"), Some(token))
+        .await
+        .ok::<PullResponse>();
+    get(app, &space.path("/changes?after=1"), Some(token))
+        .await
+        .error(StatusCode::CONFLICT, "cursor_ahead");
+    push(app, &space, token, &[change("a"), change("b")]).await;
+    let at_end: PullResponse = get(app, &space.path("/changes?after=2"), Some(token))
+        .await
+        .ok();
+    assert!(at_end.changes.is_empty());
+    for after in ["3", "1000", &u64::MAX.to_string()] {
+        get(
+            app,
+            &space.path(&format!("/changes?after={after}")),
+            Some(token),
+        )
+        .await
+        .error(StatusCode::CONFLICT, "cursor_ahead");
+    }
+}
+
+async fn undecodable_paths_are_400_json(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    get(app, "/spaces/%FF/kdf", None)
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    post(
+        app,
+        "/spaces/%FF/devices",
+        None,
+        &join_body("passphrase", &space.passphrase, "x"),
+    )
+    .await
+    .error(StatusCode::BAD_REQUEST, "bad_request");
+    delete(app, &space.path("/devices/%FF"), Some(&space.first.token))
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+}
+
 async fn rate_limits_answer_429(backend: Backend) {
-    let Some(api) = Api::with_config(backend, SyncConfig::default()).await else {
+    // The real quotas, but for pushes and pulls a slow refill (the real one refills every 100 ms, faster than a
+    // slow test machine sends 60 requests).
+    let quotas = Quotas {
+        changes_per_device: quota(60, Duration::from_secs(60)),
+        ..Quotas::default()
+    };
+    let config = SyncConfig {
+        quotas,
+        ..SyncConfig::default()
+    };
+    let Some(api) = Api::with_config(backend, config).await else {
         return;
     };
     let app = &api.app;
@@ -1138,33 +1528,77 @@ async fn rate_limits_answer_429(backend: Backend) {
     .await;
     assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
 
-    // Joining: 10 tries per space, whatever the address, then 429 even with the right secret.
+    // Joining: 10 failures per space and network, then that network gets 429 even with the right secret, while
+    // the owner's network still joins; successes use up nothing.
     let space = create_space(app).await;
+    let devices_path = space.path("/devices");
+    let join_from = |body: Vec<u8>, from: Option<SocketAddr>| {
+        send(app, Method::POST, &devices_path, None, Some(body), from)
+    };
     let wrong = join_body("passphrase", &b64(&[0; 32]), "x")
         .to_string()
         .into_bytes();
-    for i in 0..10 {
-        send(
+    let right = join_body("passphrase", &space.passphrase, "x")
+        .to_string()
+        .into_bytes();
+    // An attacker at one address who knows the space id fails 10 times ...
+    for _ in 0..10 {
+        join_from(wrong.clone(), peer(10))
+            .await
+            .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    // ... and the owner, at another address, still joins ...
+    join_from(right.clone(), peer(11))
+        .await
+        .into::<Joined>(StatusCode::CREATED);
+    // ... while the attacker's network is refused, even with the right secret.
+    join_from(right.clone(), peer(10))
+        .await
+        .error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+
+    // Successful joins use no per-space allowance: more than 10 to one space still work (from several addresses,
+    // for the per-address limit).
+    let other_space = create_space(app).await;
+    let right_other = join_body("passphrase", &other_space.passphrase, "x")
+        .to_string()
+        .into_bytes();
+    for i in 0..12 {
+        let reply = send(
             app,
             Method::POST,
-            &space.path("/devices"),
+            &other_space.path("/devices"),
+            None,
+            Some(right_other.clone()),
+            Some(SocketAddr::from(([198, 51, 100, i], 1))),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    }
+
+    // A guesser with many networks still meets the per-space backstop: 50 failures, then every join is refused.
+    let guessed = create_space(app).await;
+    for i in 0..50_u8 {
+        let reply = send(
+            app,
+            Method::POST,
+            &guessed.path("/devices"),
             None,
             Some(wrong.clone()),
-            peer(10 + i),
+            Some(SocketAddr::from(([203, 0, 113, i], 1))),
         )
-        .await
-        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+        .await;
+        reply.error(StatusCode::UNAUTHORIZED, "unauthorized");
     }
-    let right = join_body("passphrase", &space.passphrase, "x")
+    let right_guessed = join_body("passphrase", &guessed.passphrase, "x")
         .to_string()
         .into_bytes();
     send(
         app,
         Method::POST,
-        &space.path("/devices"),
+        &guessed.path("/devices"),
         None,
-        Some(right),
-        peer(100),
+        Some(right_guessed),
+        Some(SocketAddr::from(([203, 0, 113, 200], 1))),
     )
     .await
     .error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
@@ -1178,12 +1612,36 @@ async fn rate_limits_answer_429(backend: Backend) {
         .await
         .error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
 
-    // Endpoints with a token are not rate limited this way.
-    for _ in 0..40 {
-        get(app, &space.path("/changes"), Some(&space.first.token))
-            .await
-            .ok::<PullResponse>();
+    // Pushes and pulls: 60 at once per device, then 429 with Retry-After; another device is not affected.
+    for i in 0..60 {
+        if i % 2 == 0 {
+            get(app, &space.path("/changes"), Some(&space.first.token))
+                .await
+                .ok::<PullResponse>();
+        } else {
+            push(app, &space, &space.first.token, &[change("x")]).await;
+        }
     }
+    let refused = get(app, &space.path("/changes"), Some(&space.first.token)).await;
+    refused.error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+    post(
+        app,
+        &space.path("/changes"),
+        Some(&space.first.token),
+        &push_body(&[change("y")]),
+    )
+    .await
+    .error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+    let joined: Joined = join_from(right, peer(12)).await.into(StatusCode::CREATED);
+    get(app, &space.path("/changes"), Some(&joined.token))
+        .await
+        .ok::<PullResponse>();
 }
 
 async fn an_unreachable_database_is_503_and_health_says_so(backend: Backend) {
@@ -1255,6 +1713,14 @@ suite!(
     bad_requests_are_400_json,
     rate_limits_answer_429,
     an_unreachable_database_is_503_and_health_says_so,
+    receipts_never_go_back_when_the_clock_does,
+    a_full_space_refuses_pushes_with_413_space_full,
+    a_space_has_at_most_max_devices,
+    a_join_cannot_slip_past_a_passphrase_change,
+    a_passphrase_change_can_sign_out_the_other_devices,
+    a_push_by_a_device_removed_after_its_token_was_checked_stores_nothing,
+    a_cursor_beyond_the_last_seq_is_409_cursor_ahead,
+    undecodable_paths_are_400_json,
 );
 
 /// Two server instances (each with its own pool and rate limits) over one PostgreSQL database, as behind a load

@@ -242,19 +242,26 @@ pub struct PullResponse {
 }
 
 /// `PUT /spaces/{space}/passphrase`: a new passphrase (any device of the space may set it). Other devices keep
-/// their tokens; the recovery code is unchanged.
+/// their tokens unless `sign_out_other_devices` is set; the recovery code is unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangePassphrase {
     pub kdf: KdfParams,
     pub auth_secret: B64,
     pub wrapped_key: B64,
+    /// Also removes every other device of the space (their tokens stop working), in the same transaction as the
+    /// change: for when the old passphrase may be known to someone else. Absent means `false`.
+    #[serde(default)]
+    pub sign_out_other_devices: bool,
 }
 
 /// Every error answer: a stable code for programs and a plain sentence for logs.
 ///
 /// Codes: `bad_request`, `unauthorized` (wrong secret, unknown or removed device, another space's token),
 /// `not_found` (no such space), `conflict` (space id taken), `too_large`, `too_many_requests`, `weak_kdf`,
-/// `unavailable`.
+/// `unavailable`; and `space_full` (413: the space's stored changes are at the server's quota; nothing was
+/// stored), `too_many_devices` (409: the space has the server's maximum of devices; remove one to join another),
+/// `cursor_ahead` (409: a pull's `after` is beyond the space's last seq; pull again from 0, applying changes
+/// again is harmless).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
@@ -264,6 +271,14 @@ pub struct ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_out_other_devices_is_optional_and_false_when_absent() {
+        let body = r#"{"kdf":{"algorithm":"argon2id","memory_kib":1,"iterations":1,"parallelism":1,"salt":""},
+            "auth_secret":"a","wrapped_key":"k"}"#;
+        let change: ChangePassphrase = serde_json::from_str(body).expect("an older app's body");
+        assert!(!change.sign_out_other_devices);
+    }
 
     #[test]
     fn ids_are_32_lowercase_hex() {

@@ -1,9 +1,10 @@
-//! [`JsonBody`]: axum's JSON extractor with the sync API's own error answers.
+//! [`JsonBody`] and [`PathParams`]: axum's JSON and path extractors with the sync API's own error answers.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
@@ -37,5 +38,25 @@ fn reject(rejection: &JsonRejection) -> ApiError {
             ApiError::bad_request("The request body must be JSON (Content-Type: application/json).")
         }
         _ => ApiError::bad_request("The request body is not the JSON this endpoint expects."),
+    }
+}
+
+/// Path parameters. A path that does not decode (bad percent-encoding, not UTF-8) is 400 `bad_request` as JSON,
+/// not axum's plain-text rejection.
+#[derive(Debug)]
+pub struct PathParams<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for PathParams<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| Self(value))
+            .map_err(|_| ApiError::bad_request("The path is not valid."))
     }
 }

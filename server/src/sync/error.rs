@@ -63,6 +63,33 @@ impl ApiError {
         )
     }
 
+    /// 409 `too_many_devices`: the space has its maximum number of devices.
+    pub const fn too_many_devices() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "too_many_devices",
+            "The space has as many devices as it may; remove one first.",
+        )
+    }
+
+    /// 409 `cursor_ahead`: a pull's `after` is beyond the space's last change (start again from 0).
+    pub const fn cursor_ahead() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "cursor_ahead",
+            "The cursor is beyond the last change; pull again from 0.",
+        )
+    }
+
+    /// 413 `space_full`: the space's stored changes are at its quota.
+    pub const fn space_full() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "space_full",
+            "The space holds as much as it may; nothing was stored.",
+        )
+    }
+
     /// 413 `too_large`.
     pub const fn too_large(message: &'static str) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)

@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
@@ -18,10 +18,13 @@ use waymark_core::sync::protocol::{
 };
 
 use super::auth::Authed;
-use super::body::JsonBody;
+use super::body::{JsonBody, PathParams};
 use super::error::ApiError;
 use super::rate_limit::{CreateAllowed, JoinAllowed, KdfAllowed};
-use super::store::{NewChange, NewDevice, NewSpace, Outcome, SyncStore as _};
+use super::store::{
+    JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome, PushOutcome,
+    SyncStore as _,
+};
 use super::{SyncApi, now_ms, secrets, validate};
 use crate::caching;
 use crate::logging::LogNote;
@@ -102,7 +105,7 @@ pub async fn create_space(
 pub async fn kdf(
     State(api): State<SyncApi>,
     _: KdfAllowed,
-    Path(space_id): Path<String>,
+    PathParams(space_id): PathParams<String>,
 ) -> Answer {
     validate::id(&space_id)?;
     let secrets = api
@@ -118,36 +121,49 @@ pub async fn kdf(
 }
 
 /// `POST /spaces/{space}/devices`: another device joins with the passphrase or the recovery code (201
-/// [`Joined`]); a wrong secret is 401 and changes nothing.
+/// [`Joined`]); a wrong secret is 401 and changes nothing (but counts against the join limits); a space with its
+/// maximum of devices is 409 `too_many_devices`.
+///
+/// The secret is checked in the transaction that inserts the device, so a join with the old passphrase that
+/// overlaps a passphrase change either finishes before the change or fails.
 pub async fn join(
     State(api): State<SyncApi>,
-    _: JoinAllowed,
-    Path(space_id): Path<String>,
+    allowed: JoinAllowed,
+    PathParams(space_id): PathParams<String>,
     JsonBody(request): JsonBody<JoinSpace>,
 ) -> Answer {
     validate::id(&space_id)?;
     let presented = validate::auth_secret(&request.auth_secret)?;
     let name = validate::device_name(&request.device_name)?;
-    let space = api
-        .store
-        .space_secrets(&space_id)
-        .await?
-        .ok_or(ApiError::not_found("There is no such space."))?;
-    let (expected, wrapped_key) = match request.credential {
-        Credential::Passphrase => (&space.passphrase_hash, &space.wrapped_key),
-        Credential::RecoveryCode => (&space.recovery_hash, &space.recovery_wrapped_key),
+    let proof = JoinProof {
+        credential: request.credential,
+        presented,
     };
-    if !secrets::same_hash(&presented, expected) {
-        return Err(ApiError::unauthorized());
-    }
     let (device, token) = new_device(name)?;
     let now = now_ms();
-    match api.store.add_device(&space_id, &device, now).await? {
-        Outcome::Done => {}
-        Outcome::Missing | Outcome::Taken => {
-            return Err(ApiError::not_found("There is no such space."));
+    let space = match api
+        .store
+        .add_device(
+            &space_id,
+            &device,
+            &proof,
+            api.config.limits.max_devices,
+            now,
+        )
+        .await?
+    {
+        JoinOutcome::Joined(space) => space,
+        JoinOutcome::Missing => return Err(ApiError::not_found("There is no such space.")),
+        JoinOutcome::Unauthorized => {
+            allowed.failed(&api);
+            return Err(ApiError::unauthorized());
         }
-    }
+        JoinOutcome::TooManyDevices => return Err(ApiError::too_many_devices()),
+    };
+    let wrapped_key = match request.credential {
+        Credential::Passphrase => &space.wrapped_key,
+        Credential::RecoveryCode => &space.recovery_wrapped_key,
+    };
     let note = format!(
         "device={} credential={:?}",
         device.device_id, request.credential
@@ -187,7 +203,7 @@ pub async fn devices(State(api): State<SyncApi>, authed: Authed) -> Answer {
 pub async fn remove_device(
     State(api): State<SyncApi>,
     authed: Authed,
-    Path((_, device_id)): Path<(String, String)>,
+    PathParams((_, device_id)): PathParams<(String, String)>,
 ) -> Answer {
     validate::id(&device_id)?;
     match api
@@ -212,11 +228,15 @@ pub async fn remove_device(
 
 /// `POST /spaces/{space}/changes`: stores new changes and answers a receipt for each, in the order sent. A change
 /// id the space has seen before gets its first receipt again and stores nothing, so a retry is always safe.
+///
+/// New changes' `received_at` never goes below the space's last one (whatever this instance's clock says); a push
+/// whose new changes would take the space over its byte quota is 413 `space_full` and stores nothing.
 pub async fn push(
     State(api): State<SyncApi>,
     authed: Authed,
     JsonBody(request): JsonBody<PushRequest>,
 ) -> Answer {
+    api.limits.check_device(&authed.device_id)?;
     if request.changes.len() > MAX_PUSH_CHANGES {
         return Err(ApiError::too_large(
             "A push carries more changes than allowed.",
@@ -234,12 +254,22 @@ pub async fn push(
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
     let now = now_ms();
-    // A space deleted since the token was checked has no devices either: the token is no longer good.
-    let receipts = api
+    // A space deleted, or a device removed, since the token was checked: the token is no longer good.
+    let receipts = match api
         .store
-        .push(&authed.space_id, &authed.device_id, &changes, now)
+        .push(
+            &authed.space_id,
+            &authed.device_id,
+            &changes,
+            api.config.limits.max_bytes,
+            now,
+        )
         .await?
-        .ok_or_else(ApiError::unauthorized)?;
+    {
+        PushOutcome::Stored(receipts) => receipts,
+        PushOutcome::Gone => return Err(ApiError::unauthorized()),
+        PushOutcome::Full => return Err(ApiError::space_full()),
+    };
     let note = format!("device={} changes={}", authed.device_id, changes.len());
     let accepted = changes
         .into_iter()
@@ -269,12 +299,14 @@ pub struct PullQuery {
     limit: Option<u32>,
 }
 
-/// `GET /spaces/{space}/changes?after=N&limit=M`: changes with `seq > after`, oldest first.
+/// `GET /spaces/{space}/changes?after=N&limit=M`: changes with `seq > after`, oldest first; 409 `cursor_ahead`
+/// when `after` is beyond the space's last seq.
 pub async fn pull(
     State(api): State<SyncApi>,
     authed: Authed,
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Answer {
+    api.limits.check_device(&authed.device_id)?;
     let Query(query) = query.map_err(|_| {
         ApiError::bad_request("after and limit must be whole numbers (limit at least 1).")
     })?;
@@ -286,7 +318,7 @@ pub async fn pull(
         ));
     }
     let now = now_ms();
-    let (changes, more) = api
+    let (changes, more) = match api
         .store
         .pull(
             &authed.space_id,
@@ -295,7 +327,12 @@ pub async fn pull(
             limit,
             now,
         )
-        .await?;
+        .await?
+    {
+        PullOutcome::Changes(changes, more) => (changes, more),
+        PullOutcome::CursorAhead => return Err(ApiError::cursor_ahead()),
+        PullOutcome::Gone => return Err(ApiError::unauthorized()),
+    };
     let next_after = changes.last().map_or(after, |change| seq(change.seq));
     let note = format!(
         "device={} after={after} changes={} more={more}",
@@ -325,7 +362,8 @@ pub async fn pull(
 }
 
 /// `PUT /spaces/{space}/passphrase`: replaces the passphrase's kdf, hash and wrapped key. The old passphrase stops
-/// working; devices keep their tokens and the recovery code is unchanged.
+/// working; the recovery code is unchanged. Other devices keep their tokens unless `sign_out_other_devices` is
+/// set, which removes them in the same transaction.
 pub async fn change_passphrase(
     State(api): State<SyncApi>,
     authed: Authed,
@@ -336,13 +374,24 @@ pub async fn change_passphrase(
     let wrapped_key = validate::wrapped_key(&request.wrapped_key)?;
     match api
         .store
-        .change_passphrase(&authed.space_id, &kdf, &hash, &wrapped_key)
+        .change_passphrase(
+            &authed.space_id,
+            &kdf,
+            &hash,
+            &wrapped_key,
+            request
+                .sign_out_other_devices
+                .then_some(authed.device_id.as_str()),
+        )
         .await?
     {
         Outcome::Done => {}
         Outcome::Missing | Outcome::Taken => return Err(ApiError::unauthorized()),
     }
-    let note = format!("device={}", authed.device_id);
+    let note = format!(
+        "device={} sign_out_others={}",
+        authed.device_id, request.sign_out_other_devices
+    );
     reply(
         StatusCode::OK,
         &Done {

@@ -9,7 +9,8 @@
 //! - [`handlers`]: one function per endpoint.
 //! - [`auth`]: device tokens on requests; [`secrets`]: ids, tokens and hashes.
 //! - [`validate`]: checks on everything a device sends; [`body`]: the JSON body extractor.
-//! - [`rate_limit`]: per-address and per-space limits on the endpoints that need no token.
+//! - [`rate_limit`]: per-address and per-space limits on the endpoints that need no token, per-device limits on
+//!   pushes and pulls; [`SpaceLimits`]: the bytes and devices a space may have.
 //! - [`error`]: the JSON error answers.
 //!
 //! Every sync route also gets: a body limit ([`MAX_PUSH_BODY_BYTES`] for pushes, [`MAX_SMALL_BODY_BYTES`] for the
@@ -55,6 +56,27 @@ pub struct SyncConfig {
     pub behind_proxy: bool,
     /// The rate limits.
     pub quotas: Quotas,
+    /// The size limits of a space.
+    pub limits: SpaceLimits,
+}
+
+/// How much one space may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpaceLimits {
+    /// The total ciphertext a space may store; a push that would go over is 413 `space_full`.
+    pub max_bytes: u64,
+    /// The devices a space may have at once; a join beyond is 409 `too_many_devices`.
+    pub max_devices: u32,
+}
+
+impl Default for SpaceLimits {
+    /// Far more than one person's journal needs (changes are small text), and a handful of devices.
+    fn default() -> Self {
+        Self {
+            max_bytes: 50 * 1024 * 1024,
+            max_devices: 20,
+        }
+    }
 }
 
 /// The sync API's shared state: the store and this instance's rate limiters. Cheap to clone.

@@ -16,18 +16,32 @@ use sqlx::migrate::{MigrateError, Migration, MigrationSource, MigrationType, Mig
 type Step = (i64, &'static str, &'static str);
 
 /// SQLite's migrations.
-const SQLITE: &[Step] = &[(
-    1,
-    "sync",
-    include_str!("../../../migrations/sqlite/0001_sync.sql"),
-)];
+const SQLITE: &[Step] = &[
+    (
+        1,
+        "sync",
+        include_str!("../../../migrations/sqlite/0001_sync.sql"),
+    ),
+    (
+        2,
+        "receipts and quotas",
+        include_str!("../../../migrations/sqlite/0002_receipts_and_quotas.sql"),
+    ),
+];
 
 /// PostgreSQL's migrations (the same versions as [`SQLITE`]).
-const POSTGRES: &[Step] = &[(
-    1,
-    "sync",
-    include_str!("../../../migrations/postgres/0001_sync.sql"),
-)];
+const POSTGRES: &[Step] = &[
+    (
+        1,
+        "sync",
+        include_str!("../../../migrations/postgres/0001_sync.sql"),
+    ),
+    (
+        2,
+        "receipts and quotas",
+        include_str!("../../../migrations/postgres/0002_receipts_and_quotas.sql"),
+    ),
+];
 
 /// A list of migrations compiled into the binary.
 #[derive(Debug)]

@@ -10,7 +10,9 @@
 //!
 //! Sequence numbers are allocated inside the push transaction while it holds the space's row lock (PostgreSQL) or
 //! the database's write lock (SQLite), so changes commit in seq order: a device that has pulled up to seq N can
-//! never later find a change with a lower seq appear.
+//! never later find a change with a lower seq appear. The same lock makes receipt times monotonic per space (a
+//! push's `received_at` is never below the space's `last_received_at`, whatever the instance's clock says) and
+//! keeps the space's `bytes_used` exact for its quota.
 
 mod migrations;
 mod postgres;
@@ -22,7 +24,7 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use thiserror::Error;
-use waymark_core::sync::protocol::{Id, KdfParams};
+use waymark_core::sync::protocol::{Credential, Id, KdfParams};
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -163,6 +165,48 @@ pub struct StoredChange {
     pub ciphertext: Vec<u8>,
 }
 
+/// What a joining device presented: which secret, and the hash of what it sent.
+#[derive(Debug, Clone, Copy)]
+pub struct JoinProof {
+    pub credential: Credential,
+    pub presented: Hash,
+}
+
+/// The outcome of joining.
+#[derive(Debug, Clone)]
+pub enum JoinOutcome {
+    /// The device was added; the space's secrets as they were when it was added.
+    Joined(SpaceSecrets),
+    /// There is no such space.
+    Missing,
+    /// The presented secret does not match the space's current one.
+    Unauthorized,
+    /// The space already has its maximum number of devices.
+    TooManyDevices,
+}
+
+/// The outcome of a push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// A receipt for each change, in the order given.
+    Stored(Vec<Receipt>),
+    /// The space or the pushing device is gone (its token is no longer good).
+    Gone,
+    /// The new changes would take the space over its byte quota; nothing was stored.
+    Full,
+}
+
+/// The outcome of a pull.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PullOutcome {
+    /// Changes after the cursor, oldest first, and whether more follow.
+    Changes(Vec<StoredChange>, bool),
+    /// The cursor is beyond the space's last seq (the device's cursor belongs to another space's history).
+    CursorAhead,
+    /// The space is gone.
+    Gone,
+}
+
 /// The outcome of a write that needs its space (or device) to exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -195,13 +239,16 @@ pub trait SyncStore: Send + Sync {
         space_id: &str,
     ) -> impl Future<Output = Result<Option<SpaceSecrets>, StoreError>> + Send;
 
-    /// Adds a device to a space. [`Outcome::Missing`] if the space is gone.
+    /// Adds a device to a space if `proof` matches the space's current secret (checked in the same transaction as
+    /// the insert, so a join cannot slip past a passphrase change) and the space has fewer than `max_devices`.
     fn add_device(
         &self,
         space_id: &str,
         device: &NewDevice,
+        proof: &JoinProof,
+        max_devices: u32,
         now: i64,
-    ) -> impl Future<Output = Result<Outcome, StoreError>> + Send;
+    ) -> impl Future<Output = Result<JoinOutcome, StoreError>> + Send;
 
     /// The hash of a device's token secret; `None` if the space has no such device (never had, or removed).
     fn device_token_hash(
@@ -225,17 +272,20 @@ pub trait SyncStore: Send + Sync {
 
     /// Stores the changes a device pushed and returns a receipt for each, in the order given. A change id the
     /// space has seen before (in an earlier push or earlier in this one) gets its first receipt and stores nothing.
-    /// New changes get the next seqs, in the order given. `None` if the space is gone.
+    /// New changes get the next seqs, in the order given, and one `received_at`: the larger of `now` and the
+    /// space's last one. [`PushOutcome::Gone`] if the space or the device is gone; [`PushOutcome::Full`] (storing
+    /// nothing) if the new changes' ciphertext would take the space over `max_bytes`.
     fn push(
         &self,
         space_id: &str,
         device_id: &str,
         changes: &[NewChange],
+        max_bytes: u64,
         now: i64,
-    ) -> impl Future<Output = Result<Option<Vec<Receipt>>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<PushOutcome, StoreError>> + Send;
 
-    /// Up to `limit` changes with `seq > after`, oldest first, and whether more follow. Also notes that the device
-    /// was seen.
+    /// Up to `limit` changes with `seq > after`, oldest first, and whether more follow; [`PullOutcome::CursorAhead`]
+    /// if `after` is beyond the space's last seq. Also notes that the device was seen.
     fn pull(
         &self,
         space_id: &str,
@@ -243,15 +293,17 @@ pub trait SyncStore: Send + Sync {
         after: i64,
         limit: u32,
         now: i64,
-    ) -> impl Future<Output = Result<(Vec<StoredChange>, bool), StoreError>> + Send;
+    ) -> impl Future<Output = Result<PullOutcome, StoreError>> + Send;
 
-    /// Replaces the passphrase's kdf, hash and wrapped key. [`Outcome::Missing`] if the space is gone.
+    /// Replaces the passphrase's kdf, hash and wrapped key; with `keep_only` set, also removes every device but
+    /// that one, in the same transaction. [`Outcome::Missing`] if the space is gone.
     fn change_passphrase(
         &self,
         space_id: &str,
         kdf: &StoredKdf,
         passphrase_hash: &Hash,
         wrapped_key: &[u8],
+        keep_only: Option<&str>,
     ) -> impl Future<Output = Result<Outcome, StoreError>> + Send;
 
     /// Deletes the space with all its devices and changes. [`Outcome::Missing`] if it was already gone.
@@ -317,9 +369,11 @@ impl SyncStore for Store {
         &self,
         space_id: &str,
         device: &NewDevice,
+        proof: &JoinProof,
+        max_devices: u32,
         now: i64,
-    ) -> Result<Outcome, StoreError> {
-        dispatch!(self.add_device(space_id, device, now))
+    ) -> Result<JoinOutcome, StoreError> {
+        dispatch!(self.add_device(space_id, device, proof, max_devices, now))
     }
     async fn device_token_hash(
         &self,
@@ -339,9 +393,10 @@ impl SyncStore for Store {
         space_id: &str,
         device_id: &str,
         changes: &[NewChange],
+        max_bytes: u64,
         now: i64,
-    ) -> Result<Option<Vec<Receipt>>, StoreError> {
-        dispatch!(self.push(space_id, device_id, changes, now))
+    ) -> Result<PushOutcome, StoreError> {
+        dispatch!(self.push(space_id, device_id, changes, max_bytes, now))
     }
     async fn pull(
         &self,
@@ -350,7 +405,7 @@ impl SyncStore for Store {
         after: i64,
         limit: u32,
         now: i64,
-    ) -> Result<(Vec<StoredChange>, bool), StoreError> {
+    ) -> Result<PullOutcome, StoreError> {
         dispatch!(self.pull(space_id, device_id, after, limit, now))
     }
     async fn change_passphrase(
@@ -359,8 +414,9 @@ impl SyncStore for Store {
         kdf: &StoredKdf,
         passphrase_hash: &Hash,
         wrapped_key: &[u8],
+        keep_only: Option<&str>,
     ) -> Result<Outcome, StoreError> {
-        dispatch!(self.change_passphrase(space_id, kdf, passphrase_hash, wrapped_key))
+        dispatch!(self.change_passphrase(space_id, kdf, passphrase_hash, wrapped_key, keep_only))
     }
     async fn delete_space(&self, space_id: &str) -> Result<Outcome, StoreError> {
         dispatch!(self.delete_space(space_id))
@@ -369,6 +425,22 @@ impl SyncStore for Store {
 
 /// How long after a device was last noted as seen before a pull notes it again: saves a write on every pull.
 const SEEN_GRANULARITY_MS: i64 = 60_000;
+
+/// Whether `proof` matches the space's current secret for its credential (in constant time).
+fn proof_matches(secrets: &SpaceSecrets, proof: &JoinProof) -> bool {
+    let expected = match proof.credential {
+        Credential::Passphrase => &secrets.passphrase_hash,
+        Credential::RecoveryCode => &secrets.recovery_hash,
+    };
+    super::secrets::same_hash(&proof.presented, expected)
+}
+
+/// The total ciphertext length of new changes.
+fn new_bytes(new: &[&NewChange]) -> i64 {
+    new.iter()
+        .map(|change| i64::try_from(change.ciphertext.len()).unwrap_or(i64::MAX))
+        .fold(0, i64::saturating_add)
+}
 
 /// A stored hash as the fixed-size array it must be.
 fn to_hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {

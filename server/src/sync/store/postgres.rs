@@ -3,7 +3,8 @@
 //! Transactions run at PostgreSQL's default READ COMMITTED isolation. A push locks its space's row
 //! (`SELECT … FOR UPDATE`) before it looks for already-stored change ids and allocates seqs, and keeps the lock
 //! until it commits, so pushes to one space, from any instance, take turns: seqs are gapless and commit in order,
-//! and a retried change id is always found. Pushes to different spaces do not wait for each other.
+//! and a retried change id is always found. Pushes to different spaces do not wait for each other. A join takes the
+//! same lock to check the secret and count devices, so it cannot overlap a passphrase change or another join.
 
 use std::collections::HashMap;
 use std::str::FromStr as _;
@@ -13,24 +14,36 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder};
 
 use super::sql::{
-    ALLOCATE_SEQS, DELETE_DEVICE, DELETE_SPACE, INSERT_CHANGES, INSERT_DEVICE, INSERT_SPACE,
-    SELECT_CHANGES, SELECT_DEVICES, SELECT_RECEIPTS, SELECT_SECRETS, SELECT_TOKEN_HASH, SecretsRow,
-    TOUCH_DEVICE, UPDATE_PASSPHRASE, change_from_row, device_from_row, secrets_from_row,
+    COUNT_DEVICES, DELETE_DEVICE, DELETE_OTHER_DEVICES, DELETE_SPACE, INSERT_CHANGES,
+    INSERT_DEVICE, INSERT_SPACE, SELECT_CHANGES, SELECT_DEVICES, SELECT_NEXT_SEQ, SELECT_RECEIPTS,
+    SELECT_SECRETS, SELECT_TOKEN_HASH, SecretsRow, TOUCH_DEVICE, UPDATE_PASSPHRASE, allocate_seqs,
+    change_from_row, device_from_row, secrets_from_row,
 };
 use super::{
-    DeviceRow, Hash, NewChange, NewDevice, NewSpace, Outcome, Receipt, SEEN_GRANULARITY_MS,
-    SpaceSecrets, StoreError, StoredChange, StoredKdf, SyncStore, migrations, push_plan, to_hash,
+    DeviceRow, Hash, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome,
+    PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets, StoreError, StoredKdf, SyncStore,
+    migrations, new_bytes, proof_matches, push_plan, to_hash,
 };
+
+/// [`allocate_seqs`] with PostgreSQL's `GREATEST`.
+const ALLOCATE_SEQS: &str = allocate_seqs!("GREATEST");
 
 /// Connections per instance. Several instances share the database's own limit (100 by default).
 const MAX_CONNECTIONS: u32 = 10;
 /// How long a request waits for a free connection before failing.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Locks a space's row for the rest of the transaction (pushes and deletes take turns per space).
-const LOCK_SPACE: &str = "SELECT next_seq FROM spaces WHERE space_id = $1 FOR UPDATE";
-/// Keeps a space from being deleted until this transaction (adding a device) commits.
-const SHARE_SPACE: &str = "SELECT next_seq FROM spaces WHERE space_id = $1 FOR SHARE";
+/// Locks a space's row for the rest of the transaction (pushes, joins and deletes take turns per space) and reads
+/// its stored bytes.
+const LOCK_SPACE: &str = "SELECT bytes_used FROM spaces WHERE space_id = $1 FOR UPDATE";
+/// Locks a space's row and reads its secrets: a join checks the secret current when it inserts (a passphrase
+/// change, an UPDATE of this row, waits for it or is seen by it) and counts devices with no other join between.
+const LOCK_SECRETS: &str = "SELECT kdf_algorithm, kdf_memory_kib, kdf_iterations, \
+     kdf_parallelism, kdf_salt, passphrase_hash, wrapped_key, recovery_hash, recovery_wrapped_key \
+     FROM spaces WHERE space_id = $1 FOR UPDATE";
+/// Keeps a device from being removed until this transaction (a push) commits; no row if it is gone.
+const SHARE_DEVICE: &str =
+    "SELECT joined_at FROM devices WHERE space_id = $1 AND device_id = $2 FOR SHARE";
 
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
@@ -112,19 +125,31 @@ impl SyncStore for PostgresStore {
         &self,
         space_id: &str,
         device: &NewDevice,
+        proof: &JoinProof,
+        max_devices: u32,
         now: i64,
-    ) -> Result<Outcome, StoreError> {
+    ) -> Result<JoinOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let exists: Option<i64> = sqlx::query_scalar(SHARE_SPACE)
+        let row: Option<SecretsRow> = sqlx::query_as(LOCK_SECRETS)
             .bind(space_id)
             .fetch_optional(&mut *tx)
             .await?;
-        if exists.is_none() {
-            return Ok(Outcome::Missing);
+        let Some(secrets) = row.map(secrets_from_row).transpose()? else {
+            return Ok(JoinOutcome::Missing);
+        };
+        if !proof_matches(&secrets, proof) {
+            return Ok(JoinOutcome::Unauthorized);
+        }
+        let count: i64 = sqlx::query_scalar(COUNT_DEVICES)
+            .bind(space_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if count >= i64::from(max_devices) {
+            return Ok(JoinOutcome::TooManyDevices);
         }
         insert_device(&mut tx, space_id, device, now).await?;
         tx.commit().await?;
-        Ok(Outcome::Done)
+        Ok(JoinOutcome::Joined(secrets))
     }
 
     async fn device_token_hash(
@@ -167,17 +192,27 @@ impl SyncStore for PostgresStore {
         space_id: &str,
         device_id: &str,
         changes: &[NewChange],
+        max_bytes: u64,
         now: i64,
-    ) -> Result<Option<Vec<Receipt>>, StoreError> {
+    ) -> Result<PushOutcome, StoreError> {
         // The space's row lock, held to commit: seqs are allocated and committed with no other push to this space
         // in between, and a concurrent retry of the same change ids waits and then finds them.
         let mut tx = self.pool.begin().await?;
-        let next: Option<i64> = sqlx::query_scalar(LOCK_SPACE)
+        let bytes_used: Option<i64> = sqlx::query_scalar(LOCK_SPACE)
             .bind(space_id)
             .fetch_optional(&mut *tx)
             .await?;
-        if next.is_none() {
-            return Ok(None);
+        let Some(bytes_used) = bytes_used else {
+            return Ok(PushOutcome::Gone);
+        };
+        // A device removed since its token was checked pushes nothing (and cannot be removed until this commits).
+        let device: Option<i64> = sqlx::query_scalar(SHARE_DEVICE)
+            .bind(space_id)
+            .bind(device_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if device.is_none() {
+            return Ok(PushOutcome::Gone);
         }
 
         let stored = if changes.is_empty() {
@@ -198,22 +233,30 @@ impl SyncStore for PostgresStore {
 
         let new = push_plan::new_changes(changes, &stored);
         let mut first_seq = 0;
+        let mut received_at = now;
         if !new.is_empty() {
+            let bytes = new_bytes(&new);
+            if bytes_used.saturating_add(bytes) > i64::try_from(max_bytes).unwrap_or(i64::MAX) {
+                return Ok(PushOutcome::Full);
+            }
             let count =
                 i64::try_from(new.len()).expect("a push holds at most a few hundred changes");
-            let after: i64 = sqlx::query_scalar(ALLOCATE_SEQS)
+            let (after, at): (i64, i64) = sqlx::query_as(ALLOCATE_SEQS)
                 .bind(space_id)
                 .bind(count)
+                .bind(now)
+                .bind(bytes)
                 .fetch_one(&mut *tx)
                 .await?;
             first_seq = after - count;
+            received_at = at;
             let mut insert = QueryBuilder::<Postgres>::new(INSERT_CHANGES);
             insert.push_values((first_seq..).zip(&new), |mut row, (seq, change)| {
                 row.push_bind(space_id)
                     .push_bind(seq)
                     .push_bind(change.id.as_str())
                     .push_bind(device_id)
-                    .push_bind(now)
+                    .push_bind(received_at)
                     .push_bind(change.ciphertext.as_slice());
             });
             insert.build().execute(&mut *tx).await?;
@@ -226,8 +269,12 @@ impl SyncStore for PostgresStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Some(push_plan::receipts(
-            changes, stored, &new, first_seq, now,
+        Ok(PushOutcome::Stored(push_plan::receipts(
+            changes,
+            stored,
+            &new,
+            first_seq,
+            received_at,
         )))
     }
 
@@ -238,7 +285,18 @@ impl SyncStore for PostgresStore {
         after: i64,
         limit: u32,
         now: i64,
-    ) -> Result<(Vec<StoredChange>, bool), StoreError> {
+    ) -> Result<PullOutcome, StoreError> {
+        // next_seq only grows, so reading it before the changes cannot call a cursor ahead that is not.
+        let next: Option<i64> = sqlx::query_scalar(SELECT_NEXT_SEQ)
+            .bind(space_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(next) = next else {
+            return Ok(PullOutcome::Gone);
+        };
+        if after >= next {
+            return Ok(PullOutcome::CursorAhead);
+        }
         let mut rows: Vec<(String, i64, i64, String, Vec<u8>)> = sqlx::query_as(SELECT_CHANGES)
             .bind(space_id)
             .bind(after)
@@ -255,7 +313,10 @@ impl SyncStore for PostgresStore {
             .bind(now - SEEN_GRANULARITY_MS)
             .execute(&self.pool)
             .await?;
-        Ok((rows.into_iter().map(change_from_row).collect(), more))
+        Ok(PullOutcome::Changes(
+            rows.into_iter().map(change_from_row).collect(),
+            more,
+        ))
     }
 
     async fn change_passphrase(
@@ -264,7 +325,9 @@ impl SyncStore for PostgresStore {
         kdf: &StoredKdf,
         passphrase_hash: &Hash,
         wrapped_key: &[u8],
+        keep_only: Option<&str>,
     ) -> Result<Outcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(UPDATE_PASSPHRASE)
             .bind(space_id)
             .bind(&kdf.algorithm)
@@ -274,14 +337,21 @@ impl SyncStore for PostgresStore {
             .bind(&kdf.salt)
             .bind(&passphrase_hash[..])
             .bind(wrapped_key)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
-        Ok(if changed == 0 {
-            Outcome::Missing
-        } else {
-            Outcome::Done
-        })
+        if changed == 0 {
+            return Ok(Outcome::Missing);
+        }
+        if let Some(keep) = keep_only {
+            sqlx::query(DELETE_OTHER_DEVICES)
+                .bind(space_id)
+                .bind(keep)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Outcome::Done)
     }
 
     async fn delete_space(&self, space_id: &str) -> Result<Outcome, StoreError> {

@@ -20,9 +20,29 @@ pub const DELETE_SPACE: [&str; 3] = [
 /// The start of the query for receipts of change ids a push carries (`IN (…)` is appended).
 pub const SELECT_RECEIPTS: &str =
     "SELECT change_id, seq, received_at FROM changes WHERE space_id = ";
-/// Moves a space's `next_seq` past `$2` new changes and returns the new value; the first new seq is that minus `$2`.
-pub const ALLOCATE_SEQS: &str =
-    "UPDATE spaces SET next_seq = next_seq + $2 WHERE space_id = $1 RETURNING next_seq";
+/// A space's stored bytes (for its quota).
+pub const SELECT_BYTES_USED: &str = "SELECT bytes_used FROM spaces WHERE space_id = $1";
+/// Whether a device exists (its `joined_at`, a BIGINT in both backends).
+pub const SELECT_DEVICE: &str =
+    "SELECT joined_at FROM devices WHERE space_id = $1 AND device_id = $2";
+pub const COUNT_DEVICES: &str = "SELECT COUNT(*) FROM devices WHERE space_id = $1";
+/// Signs out every device of space `$1` but `$2`.
+pub const DELETE_OTHER_DEVICES: &str =
+    "DELETE FROM devices WHERE space_id = $1 AND device_id <> $2";
+/// Moves a space's `next_seq` past `$2` new changes, its `last_received_at` up to at least `$3` and its
+/// `bytes_used` up by `$4`; returns the new `next_seq` (the first new seq is that minus `$2`) and the
+/// `received_at` the new changes get. `{max}` is the backend's two-argument maximum (`GREATEST` or `MAX`).
+macro_rules! allocate_seqs {
+    ($max:literal) => {
+        concat!(
+            "UPDATE spaces SET next_seq = next_seq + $2, last_received_at = ",
+            $max,
+            "(last_received_at, $3), bytes_used = bytes_used + $4 WHERE space_id = $1 \
+             RETURNING next_seq, last_received_at"
+        )
+    };
+}
+pub(super) use allocate_seqs;
 /// The start of a multi-row insert (`VALUES …` is appended).
 pub const INSERT_CHANGES: &str =
     "INSERT INTO changes (space_id, seq, change_id, device_id, received_at, ciphertext) ";

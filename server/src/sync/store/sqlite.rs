@@ -17,25 +17,32 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::sql::{
-    ALLOCATE_SEQS, DELETE_DEVICE, DELETE_SPACE, INSERT_CHANGES, INSERT_DEVICE, INSERT_SPACE,
-    SELECT_CHANGES, SELECT_DEVICES, SELECT_NEXT_SEQ, SELECT_RECEIPTS, SELECT_SECRETS,
-    SELECT_TOKEN_HASH, SecretsRow, TOUCH_DEVICE, UPDATE_PASSPHRASE, change_from_row,
-    device_from_row, secrets_from_row,
+    COUNT_DEVICES, DELETE_DEVICE, DELETE_OTHER_DEVICES, DELETE_SPACE, INSERT_CHANGES,
+    INSERT_DEVICE, INSERT_SPACE, SELECT_BYTES_USED, SELECT_CHANGES, SELECT_DEVICE, SELECT_DEVICES,
+    SELECT_NEXT_SEQ, SELECT_RECEIPTS, SELECT_SECRETS, SELECT_TOKEN_HASH, SecretsRow, TOUCH_DEVICE,
+    UPDATE_PASSPHRASE, allocate_seqs, change_from_row, device_from_row, secrets_from_row,
 };
 use super::{
-    DeviceRow, Hash, NewChange, NewDevice, NewSpace, Outcome, Receipt, SEEN_GRANULARITY_MS,
-    SpaceSecrets, StoreError, StoredChange, StoredKdf, SyncStore, migrations, push_plan, to_hash,
+    DeviceRow, Hash, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome,
+    PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets, StoreError, StoredKdf, SyncStore,
+    migrations, new_bytes, proof_matches, push_plan, to_hash,
 };
+
+/// [`allocate_seqs`] with SQLite's scalar `MAX`.
+const ALLOCATE_SEQS: &str = allocate_seqs!("MAX");
 
 /// How long a write waits for another writer before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections to a file: several readers at once (WAL), writes take turns.
-const FILE_CONNECTIONS: u32 = 4;
+/// Reading connections to a file: several readers at once (WAL).
+const READ_CONNECTIONS: u32 = 4;
 
-/// The SQLite store.
+/// The SQLite store: for a file, one connection that does every write (SQLite has one writer at a time anyway, so
+/// writers queue in the pool instead of holding reader connections while they wait for the lock) and a pool of
+/// readers that never queue behind a busy writer; in memory, one connection for both.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -49,11 +56,16 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        migrations::sqlite().await?.run(&writer).await?;
         let pool = SqlitePoolOptions::new()
-            .max_connections(FILE_CONNECTIONS)
+            .max_connections(READ_CONNECTIONS)
             .connect_with(options)
             .await?;
-        Self::migrated(pool).await
+        Ok(Self { pool, writer })
     }
 
     /// A fresh in-memory database. It lives in its one connection, so the pool keeps exactly that one open forever.
@@ -71,11 +83,15 @@ impl SqliteStore {
 
     async fn migrated(pool: SqlitePool) -> Result<Self, StoreError> {
         migrations::sqlite().await?.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            writer: pool.clone(),
+            pool,
+        })
     }
 
-    /// Closes the pool.
+    /// Closes the pools.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
@@ -92,7 +108,7 @@ impl SyncStore for SqliteStore {
         device: &NewDevice,
         now: i64,
     ) -> Result<Outcome, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let inserted = sqlx::query(INSERT_SPACE)
             .bind(&space.space_id)
             .bind(&space.kdf.algorithm)
@@ -128,19 +144,32 @@ impl SyncStore for SqliteStore {
         &self,
         space_id: &str,
         device: &NewDevice,
+        proof: &JoinProof,
+        max_devices: u32,
         now: i64,
-    ) -> Result<Outcome, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let exists: Option<i64> = sqlx::query_scalar(SELECT_NEXT_SEQ)
+    ) -> Result<JoinOutcome, StoreError> {
+        // The write lock from the start: the secret checked is the one current when the device is inserted.
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let row: Option<SecretsRow> = sqlx::query_as(SELECT_SECRETS)
             .bind(space_id)
             .fetch_optional(&mut *tx)
             .await?;
-        if exists.is_none() {
-            return Ok(Outcome::Missing);
+        let Some(secrets) = row.map(secrets_from_row).transpose()? else {
+            return Ok(JoinOutcome::Missing);
+        };
+        if !proof_matches(&secrets, proof) {
+            return Ok(JoinOutcome::Unauthorized);
+        }
+        let count: i64 = sqlx::query_scalar(COUNT_DEVICES)
+            .bind(space_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if count >= i64::from(max_devices) {
+            return Ok(JoinOutcome::TooManyDevices);
         }
         insert_device(&mut tx, space_id, device, now).await?;
         tx.commit().await?;
-        Ok(Outcome::Done)
+        Ok(JoinOutcome::Joined(secrets))
     }
 
     async fn device_token_hash(
@@ -168,7 +197,7 @@ impl SyncStore for SqliteStore {
         let removed = sqlx::query(DELETE_DEVICE)
             .bind(space_id)
             .bind(device_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected();
         Ok(if removed == 0 {
@@ -183,16 +212,26 @@ impl SyncStore for SqliteStore {
         space_id: &str,
         device_id: &str,
         changes: &[NewChange],
+        max_bytes: u64,
         now: i64,
-    ) -> Result<Option<Vec<Receipt>>, StoreError> {
+    ) -> Result<PushOutcome, StoreError> {
         // The write lock, held to commit: seqs are allocated and committed with no other writer in between.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let next: Option<i64> = sqlx::query_scalar(SELECT_NEXT_SEQ)
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let bytes_used: Option<i64> = sqlx::query_scalar(SELECT_BYTES_USED)
             .bind(space_id)
             .fetch_optional(&mut *tx)
             .await?;
-        if next.is_none() {
-            return Ok(None);
+        let Some(bytes_used) = bytes_used else {
+            return Ok(PushOutcome::Gone);
+        };
+        // A device removed since its token was checked pushes nothing.
+        let device: Option<i64> = sqlx::query_scalar(SELECT_DEVICE)
+            .bind(space_id)
+            .bind(device_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if device.is_none() {
+            return Ok(PushOutcome::Gone);
         }
 
         let stored = if changes.is_empty() {
@@ -213,22 +252,30 @@ impl SyncStore for SqliteStore {
 
         let new = push_plan::new_changes(changes, &stored);
         let mut first_seq = 0;
+        let mut received_at = now;
         if !new.is_empty() {
+            let bytes = new_bytes(&new);
+            if bytes_used.saturating_add(bytes) > i64::try_from(max_bytes).unwrap_or(i64::MAX) {
+                return Ok(PushOutcome::Full);
+            }
             let count =
                 i64::try_from(new.len()).expect("a push holds at most a few hundred changes");
-            let after: i64 = sqlx::query_scalar(ALLOCATE_SEQS)
+            let (after, at): (i64, i64) = sqlx::query_as(ALLOCATE_SEQS)
                 .bind(space_id)
                 .bind(count)
+                .bind(now)
+                .bind(bytes)
                 .fetch_one(&mut *tx)
                 .await?;
             first_seq = after - count;
+            received_at = at;
             let mut insert = QueryBuilder::<Sqlite>::new(INSERT_CHANGES);
             insert.push_values((first_seq..).zip(&new), |mut row, (seq, change)| {
                 row.push_bind(space_id)
                     .push_bind(seq)
                     .push_bind(change.id.as_str())
                     .push_bind(device_id)
-                    .push_bind(now)
+                    .push_bind(received_at)
                     .push_bind(change.ciphertext.as_slice());
             });
             insert.build().execute(&mut *tx).await?;
@@ -241,8 +288,12 @@ impl SyncStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Some(push_plan::receipts(
-            changes, stored, &new, first_seq, now,
+        Ok(PushOutcome::Stored(push_plan::receipts(
+            changes,
+            stored,
+            &new,
+            first_seq,
+            received_at,
         )))
     }
 
@@ -253,7 +304,18 @@ impl SyncStore for SqliteStore {
         after: i64,
         limit: u32,
         now: i64,
-    ) -> Result<(Vec<StoredChange>, bool), StoreError> {
+    ) -> Result<PullOutcome, StoreError> {
+        // next_seq only grows, so reading it before the changes cannot call a cursor ahead that is not.
+        let next: Option<i64> = sqlx::query_scalar(SELECT_NEXT_SEQ)
+            .bind(space_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(next) = next else {
+            return Ok(PullOutcome::Gone);
+        };
+        if after >= next {
+            return Ok(PullOutcome::CursorAhead);
+        }
         let mut rows: Vec<(String, i64, i64, String, Vec<u8>)> = sqlx::query_as(SELECT_CHANGES)
             .bind(space_id)
             .bind(after)
@@ -268,9 +330,12 @@ impl SyncStore for SqliteStore {
             .bind(device_id)
             .bind(now)
             .bind(now - SEEN_GRANULARITY_MS)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
-        Ok((rows.into_iter().map(change_from_row).collect(), more))
+        Ok(PullOutcome::Changes(
+            rows.into_iter().map(change_from_row).collect(),
+            more,
+        ))
     }
 
     async fn change_passphrase(
@@ -279,7 +344,9 @@ impl SyncStore for SqliteStore {
         kdf: &StoredKdf,
         passphrase_hash: &Hash,
         wrapped_key: &[u8],
+        keep_only: Option<&str>,
     ) -> Result<Outcome, StoreError> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let changed = sqlx::query(UPDATE_PASSPHRASE)
             .bind(space_id)
             .bind(&kdf.algorithm)
@@ -289,18 +356,25 @@ impl SyncStore for SqliteStore {
             .bind(&kdf.salt)
             .bind(&passphrase_hash[..])
             .bind(wrapped_key)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
-        Ok(if changed == 0 {
-            Outcome::Missing
-        } else {
-            Outcome::Done
-        })
+        if changed == 0 {
+            return Ok(Outcome::Missing);
+        }
+        if let Some(keep) = keep_only {
+            sqlx::query(DELETE_OTHER_DEVICES)
+                .bind(space_id)
+                .bind(keep)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Outcome::Done)
     }
 
     async fn delete_space(&self, space_id: &str) -> Result<Outcome, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let [changes, devices, space] = DELETE_SPACE;
         for statement in [changes, devices] {
             sqlx::query(statement)
