@@ -4,7 +4,7 @@
 use crate::components::qr_code::QrCode;
 use crate::pages::sync::{STEP_HEADING, Step, focus_id};
 use crate::sync::flows::{self, JoinError, Secret};
-use crate::sync::rules::{self, MIN_PASSPHRASE_CHARS, PassphraseError};
+use crate::sync::rules::{self, PassphraseError};
 use crate::sync::use_sync;
 use leptos::prelude::*;
 use waymark_core::sync::codes::{SyncCode, join_link};
@@ -44,7 +44,6 @@ pub fn Field(
             maxlength=maxlength.map(|m| m.to_string())
             autocapitalize=code.then_some("characters")
             spellcheck=code.then_some("false")
-            autocorrect=code.then_some("off")
             aria-describedby=described
             aria-invalid=move || error.with(Option::is_some).then_some("true")
             prop:value=move || value.get()
@@ -401,7 +400,7 @@ mod tests {
     fn the_passphrase_hint_names_the_real_minimum() {
         assert!(super::passphrase_hint().starts_with(&format!(
             "At least {} characters",
-            super::MIN_PASSPHRASE_CHARS
+            crate::sync::rules::MIN_PASSPHRASE_CHARS
         )));
     }
 }

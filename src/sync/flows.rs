@@ -5,6 +5,7 @@ use super::client::{self, ApiError, Auth};
 use super::rules::Problem;
 use super::secure::{self, KeyProblem};
 use super::{SyncRunner, engine};
+use leptos::prelude::GetUntracked;
 use crate::browser::clock;
 use waymark_core::sync::codes::{RecoveryCode, SyncCode};
 use waymark_core::sync::engine::Membership;

@@ -322,7 +322,7 @@ impl SyncRunner {
                 runner.tick.update(|t| *t += 1);
                 let ticks = runner.tick.get_untracked();
                 // Every PERIODIC_MS, while someone is looking.
-                if ticks % (PERIODIC_MS / 30_000) == 0
+                if ticks.is_multiple_of(PERIODIC_MS / 30_000)
                     && runner.is_on()
                     && document().visibility_state() == web_sys::VisibilityState::Visible
                 {

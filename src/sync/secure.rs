@@ -5,7 +5,7 @@
 use crate::browser::crypto::{self, CryptoError, DataKey};
 use waymark_core::sync::change::Change;
 use waymark_core::sync::codes::RecoveryCode;
-use waymark_core::sync::keys::{self, KeyError, Secrets};
+use waymark_core::sync::keys::{self, Secrets};
 use waymark_core::sync::protocol::{
     ChangePassphrase, CreateSpace, Credential, Id, KdfParams, PulledChange, PushChange,
     id_from_random_bytes,
@@ -29,16 +29,8 @@ impl From<CryptoError> for KeyProblem {
         match error {
             CryptoError::Unavailable => KeyProblem::NoCrypto,
             CryptoError::WrongSecret | CryptoError::Tampered => KeyProblem::WrongSecret,
+            CryptoError::WeakSettings => KeyProblem::WeakSettings,
             CryptoError::Failed(reason) => KeyProblem::Failed(reason),
-        }
-    }
-}
-
-impl From<KeyError> for KeyProblem {
-    fn from(error: KeyError) -> Self {
-        match error {
-            KeyError::WeakKdf | KeyError::BadSalt => KeyProblem::WeakSettings,
-            other => KeyProblem::Failed(other.to_string()),
         }
     }
 }
@@ -64,9 +56,9 @@ pub struct NewSpace {
 /// recovery code and its secrets, and the data key wrapped under each.
 pub async fn new_space(passphrase: &str, device_name: String) -> Result<NewSpace, KeyProblem> {
     let space_id = id_from_random_bytes(crypto::random_bytes::<16>()?);
-    let kdf = keys::new_kdf_params(crypto::random_bytes::<{ keys::SALT_BYTES }>()?);
+    let kdf = crypto::new_kdf_params()?;
     let secrets = passphrase_secrets(passphrase, &kdf).await?;
-    let recovery = RecoveryCode::generate(crypto::random_bytes::<16>()?);
+    let recovery = crypto::new_recovery_code()?;
     let recovery_secrets = keys::recovery_secrets(&recovery, &space_id);
     let key = DataKey::generate().await?;
     let wrapped_key = crypto::wrap(&key, &secrets, &space_id, Credential::Passphrase).await?;
@@ -94,7 +86,7 @@ pub async fn new_passphrase(
     space: &Id,
 ) -> Result<ChangePassphrase, KeyProblem> {
     let key = DataKey::from_base64(data_key).await?;
-    let kdf = keys::new_kdf_params(crypto::random_bytes::<{ keys::SALT_BYTES }>()?);
+    let kdf = crypto::new_kdf_params()?;
     let secrets = passphrase_secrets(passphrase, &kdf).await?;
     let wrapped_key = crypto::wrap(&key, &secrets, space, Credential::Passphrase).await?;
     Ok(ChangePassphrase {
