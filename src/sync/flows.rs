@@ -142,7 +142,7 @@ pub async fn join(
     device_name: String,
 ) -> Result<(), JoinError> {
     let space = SyncCode::parse(code)
-        .map_err(|e| JoinError::Code(code_words(&e.to_string())))?
+        .map_err(|e| JoinError::Code(e.to_string()))?
         .space_id();
     let passphrase = matches!(secret, Secret::Passphrase(_));
     let (credential, secrets) = match secret {
@@ -164,7 +164,7 @@ pub async fn join(
         }
         Secret::RecoveryCode(text) => {
             let recovery = RecoveryCode::parse(&text)
-                .map_err(|e| JoinError::Secret(code_words(&e.to_string())))?;
+                .map_err(|e| JoinError::Secret(e.to_string()))?;
             (
                 Credential::RecoveryCode,
                 secure::recovery_secrets(&recovery, &space),
@@ -215,18 +215,6 @@ pub async fn join(
     runner.refresh();
     runner.sync_now();
     Ok(())
-}
-
-/// A code's problem in words (the codes module says what is wrong; this adds what to do).
-fn code_words(problem: &str) -> String {
-    let mut words = problem.to_owned();
-    if let Some(first) = words.get(..1) {
-        words = first.to_uppercase() + &words[1..];
-    }
-    if !words.ends_with('.') {
-        words.push('.');
-    }
-    words
 }
 
 fn auth_of(runner: &SyncRunner) -> Option<(Auth, Membership)> {

@@ -459,13 +459,7 @@ impl SyncRunner {
         epoch: u64,
         tab: &str,
     ) -> Result<usize, Stop> {
-        let current = || {
-            if inner(|inner| inner.epoch) == epoch {
-                Ok(())
-            } else {
-                Err(Stop::Cancelled)
-            }
-        };
+        let current = || current(epoch);
         let space = membership.space_id.clone();
         let auth = Auth {
             space: space.clone(),
@@ -495,18 +489,15 @@ impl SyncRunner {
                 continue;
             }
             if let Some(batch) = batcher.add(sealed) {
-                offset = Some(self.push(engine, &auth, batch, tab).await?);
-                current()?;
+                offset = Some(self.push(engine, &auth, batch, tab, epoch).await?);
             }
             if batcher.is_full() {
-                offset = Some(self.push(engine, &auth, batcher.take(), tab).await?);
-                current()?;
+                offset = Some(self.push(engine, &auth, batcher.take(), tab, epoch).await?);
             }
         }
         let rest = batcher.take();
         if !rest.is_empty() {
-            offset = Some(self.push(engine, &auth, rest, tab).await?);
-            current()?;
+            offset = Some(self.push(engine, &auth, rest, tab, epoch).await?);
         }
 
         // Pull.
@@ -557,10 +548,12 @@ impl SyncRunner {
         auth: &Auth,
         batch: Vec<waymark_core::sync::protocol::PushChange>,
         tab: &str,
+        epoch: u64,
     ) -> Result<i64, Stop> {
         let answer = auth
             .push(&waymark_core::sync::protocol::PushRequest { changes: batch })
             .await?;
+        current(epoch)?;
         let offset = answer.server_time() - clock::now().0;
         engine.mark_pushed(&answer.accepted)?;
         let waiting = engine.outbox_len().unwrap_or(0);
@@ -590,6 +583,16 @@ impl SyncRunner {
                 self.state.reload_key(key);
             }
         }
+    }
+}
+
+/// Whether sync is still as it was when the cycle began (not turned off or on meanwhile): checked after every wait,
+/// before anything is written.
+fn current(epoch: u64) -> Result<(), Stop> {
+    if inner(|inner| inner.epoch) == epoch {
+        Ok(())
+    } else {
+        Err(Stop::Cancelled)
     }
 }
 
