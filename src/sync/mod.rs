@@ -38,9 +38,25 @@ use waymark_core::sync::engine::{Membership, Pulled, SyncEngine};
 use waymark_core::sync::protocol::{MAX_PULL_LIMIT, PulledChange};
 use waymark_core::{KeyValueStore, Record, RecordKind, StoreError, Timestamp};
 
-/// The engine over `localStorage` (stateless, like the repository).
+/// The engine over `localStorage` (stateless, like the repository), with the browser's random source for change ids.
 pub fn engine() -> SyncEngine<LocalStore> {
-    SyncEngine::new(LocalStore)
+    SyncEngine::new(LocalStore, random_16)
+}
+
+/// 16 bytes from the browser's secure random source (change ids need only be unique; every browser that runs the
+/// app has `crypto.getRandomValues`, and the fallback only keeps them unique).
+fn random_16() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
+        .is_some();
+    if !filled {
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = (js_sys::Math::random() * 256.0) as u8 ^ (i as u8);
+        }
+    }
+    bytes
 }
 
 const MEMBERSHIP_KEY: &str = "waymark.sync.membership";
@@ -474,6 +490,7 @@ impl SyncRunner {
             self.state.sync_queue_error.set(None);
         }
         let retried = engine.retry_held(clock::now())?;
+        self.held.set(retried.held > 0);
         self.reload(&retried.changed_keys);
 
         // Push.
@@ -555,7 +572,9 @@ impl SyncRunner {
             .await?;
         current(epoch)?;
         let offset = answer.server_time() - clock::now().0;
-        engine.mark_pushed(&answer.accepted)?;
+        // A receipt can move a field back to another device's value: show what changed.
+        let changed = engine.mark_pushed(&answer.accepted, clock::now())?;
+        self.reload(&changed);
         let waiting = engine.outbox_len().unwrap_or(0);
         self.status.update(|s| s.waiting = waiting);
         lease::try_take(&LocalStore, tab, clock::now());

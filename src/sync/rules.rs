@@ -4,17 +4,16 @@
 use super::client::ApiError;
 use waymark_core::StoreError;
 use waymark_core::Timestamp;
-use waymark_core::sync::protocol::{MAX_CHANGE_BYTES, MAX_PUSH_CHANGES, PushChange};
+pub use waymark_core::sync::protocol::MAX_DEVICE_NAME_CHARS;
+use waymark_core::sync::protocol::{
+    MAX_CHANGE_BYTES, MAX_PUSH_BODY_BYTES, MAX_PUSH_CHANGES, PushChange,
+};
 
-/// The largest push body the server takes, in bytes (the server's limit; kept in step with `protocol.rs`).
-pub const MAX_PUSH_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Room left in each push body for what the estimate does not count.
 const BODY_MARGIN: usize = 16 * 1024;
 
 /// The shortest passphrase, in characters.
 pub const MIN_PASSPHRASE_CHARS: usize = 10;
-/// The longest device name the server keeps.
-pub const MAX_DEVICE_NAME_CHARS: usize = 60;
 /// How far the device's clock may be from the server's before the person is told.
 pub const CLOCK_WARNING_MS: i64 = 2 * 60 * 1000;
 
