@@ -166,7 +166,7 @@ pub fn provide_sync(state: AppState) -> SyncRunner {
     inner(|inner| inner.tab = clock::new_id().to_string());
     provide_context(runner);
     RUNNER.with(|r| r.set(Some(runner)));
-    runner.refresh();
+    runner.read(false);
     runner.listen();
     if runner.is_on() {
         runner.schedule(1_500);
@@ -226,6 +226,12 @@ impl SyncRunner {
 
     /// Reads the membership and the outbox again (after joining or leaving, or another tab's change).
     pub fn refresh(&self) {
+        self.read(true);
+    }
+
+    /// Reads the membership, and (with `counts`) counts the outbox and quarantine, which walks every storage key:
+    /// left out at start, where the first sync counts them a moment later.
+    fn read(&self, counts: bool) {
         let engine = engine();
         let membership = engine.membership().ok().flatten();
         let was_on = self.is_on();
@@ -240,19 +246,21 @@ impl SyncRunner {
                 inner.failures = 0;
             });
         }
-        let waiting = if now_on {
-            engine.outbox_len().unwrap_or(0)
-        } else {
-            0
-        };
         let last_synced = membership.as_ref().and_then(|m| m.last_synced);
-        self.quarantined.set(if now_on {
-            engine.quarantined().unwrap_or(0)
-        } else {
-            0
-        });
+        if !now_on {
+            self.quarantined.set(0);
+        } else if counts {
+            self.quarantined.set(engine.quarantined().unwrap_or(0));
+        }
+        let waiting = match (now_on, counts) {
+            (false, _) => Some(0),
+            (true, true) => Some(engine.outbox_len().unwrap_or(0)),
+            (true, false) => None,
+        };
         self.status.update(|status| {
-            status.waiting = waiting;
+            if let Some(waiting) = waiting {
+                status.waiting = waiting;
+            }
             status.last_synced = last_synced;
             status.phase = match (&status.phase, now_on) {
                 (_, false) => Phase::Off,
