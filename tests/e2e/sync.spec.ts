@@ -90,7 +90,7 @@ test("two devices: set up, join, and edits made offline on each reach both", asy
   // Device B follows the join link. A wrong passphrase is a clear error and stores nothing.
   await openApp(b.page, `/data/sync?join=${encodeURIComponent(code)}`);
   await expect(b.page.getByRole("heading", { name: "Join with a sync code" })).toBeVisible();
-  await expect(b.page.getByLabel("Sync code")).toHaveValue(code);
+  await expect(b.page.getByRole("textbox", { name: "Sync code" })).toHaveValue(code);
   await b.page.getByLabel("Passphrase", { exact: true }).fill("not the right words at all");
   await b.page.getByLabel("A name for this device").fill("Tablet B");
   await b.page.getByRole("button", { name: "Join", exact: true }).click();
