@@ -1,8 +1,8 @@
 use crate::components::backup_restore::download_backup;
 use crate::state::{repository, use_app_state};
 use crate::sync::use_sync;
-use leptos_router::components::A;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use waymark_core::RecordKind;
 use waymark_core::kinds;
 use waymark_core::settings::Settings;

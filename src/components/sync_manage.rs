@@ -5,7 +5,7 @@ use crate::components::sync_setup::{Field, ShareCode};
 use crate::components::sync_status::SyncStatusLine;
 use crate::pages::sync::{STEP_HEADING, Step, focus_id};
 use crate::sync::client::Auth;
-use crate::sync::rules::{self, Phase, PassphraseError};
+use crate::sync::rules::{self, PassphraseError, Phase};
 use crate::sync::{flows, use_sync};
 use leptos::prelude::*;
 use waymark_core::Timestamp;
@@ -56,8 +56,10 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
         _ => None,
     };
     let clock_warning = move || {
-        sync.membership
-            .with(|m| m.as_ref().and_then(|m| rules::clock_warning(m.clock_offset_ms)))
+        sync.membership.with(|m| {
+            m.as_ref()
+                .and_then(|m| rules::clock_warning(m.clock_offset_ms))
+        })
     };
     let this_name = move || {
         sync.membership
@@ -79,7 +81,9 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
             busy.set(false);
             confirm.set(Confirm::None);
             devices_message.set(Some(match result {
-                Ok(_) => format!("{name} has been removed. It will not sync any more. Its data stays on it."),
+                Ok(_) => format!(
+                    "{name} has been removed. It will not sync any more. Its data stays on it."
+                ),
                 Err(error) => flows::api_words(&error),
             }));
             load_devices();

@@ -9,7 +9,8 @@ use crate::sync::use_sync;
 use leptos::prelude::*;
 use waymark_core::sync::codes::{SyncCode, join_link};
 
-const WORKING: &str = "Working… This can take up to a minute on older phones. Please keep Waymark open.";
+const WORKING: &str =
+    "Working… This can take up to a minute on older phones. Please keep Waymark open.";
 
 /// A text field with its label, hint and error, tied together for screen readers.
 #[component]
@@ -185,7 +186,9 @@ pub fn RecoveryCodeStep(step: RwSignal<Step>, code: String) -> impl IntoView {
         if written.get_untracked() {
             step.set(Step::Share);
         } else {
-            error.set(Some("Tick the box once you have written the recovery code down.".into()));
+            error.set(Some(
+                "Tick the box once you have written the recovery code down.".into(),
+            ));
             focus_id("sync-written");
         }
     };

@@ -76,6 +76,7 @@ pub fn SyncPage() -> impl IntoView {
     let code = join_code.unwrap_or_default();
 
     view! {
+        <div class="sync-page">
         <h1 tabindex="-1">"Sync between my devices"</h1>
         <p class="back-link">
             <A href="/data">"Back to My data"</A>
@@ -99,6 +100,7 @@ pub fn SyncPage() -> impl IntoView {
             }
             Step::Manage => view! { <SyncManage step=step notice=notice/> }.into_any(),
         }}
+        </div>
     }
 }
 

@@ -52,14 +52,7 @@ macro_rules! server_time {
         }
     )*};
 }
-server_time!(
-    Joined,
-    KdfInfo,
-    Devices,
-    Done,
-    PushResponse,
-    PullResponse
-);
+server_time!(Joined, KdfInfo, Devices, Done, PushResponse, PullResponse);
 
 /// Maps an HTTP status and error body to an [`ApiError`].
 pub fn error_for(status: u16, body: Option<&ErrorBody>) -> ApiError {
@@ -72,10 +65,7 @@ pub fn error_for(status: u16, body: Option<&ErrorBody>) -> ApiError {
         (413, _) | (_, "too_large") => ApiError::TooLarge,
         (429, _) | (_, "too_many_requests") => ApiError::TooManyRequests,
         (500..=599, _) | (_, "unavailable") => ApiError::Unavailable,
-        _ => ApiError::Refused(
-            status,
-            body.map(|b| b.message.clone()).unwrap_or_default(),
-        ),
+        _ => ApiError::Refused(status, body.map(|b| b.message.clone()).unwrap_or_default()),
     }
 }
 
@@ -130,8 +120,12 @@ impl Auth {
 
     /// `GET /spaces/{space}/changes?after=N&limit=M`.
     pub async fn pull(&self, after: u64, limit: u32) -> Result<PullResponse, ApiError> {
-        self.call::<_, ()>("GET", &format!("/changes?after={after}&limit={limit}"), None)
-            .await
+        self.call::<_, ()>(
+            "GET",
+            &format!("/changes?after={after}&limit={limit}"),
+            None,
+        )
+        .await
     }
 
     /// `PUT /spaces/{space}/passphrase`.
@@ -230,7 +224,10 @@ mod tests {
 
     #[test]
     fn statuses_and_codes_map_to_what_the_app_acts_on() {
-        assert_eq!(error_for(401, Some(&body("unauthorized"))), ApiError::Unauthorized);
+        assert_eq!(
+            error_for(401, Some(&body("unauthorized"))),
+            ApiError::Unauthorized
+        );
         assert_eq!(error_for(401, None), ApiError::Unauthorized);
         assert_eq!(error_for(404, None), ApiError::NotFound);
         assert_eq!(error_for(429, None), ApiError::TooManyRequests);

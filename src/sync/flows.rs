@@ -5,8 +5,8 @@ use super::client::{self, ApiError, Auth};
 use super::rules::Problem;
 use super::secure::{self, KeyProblem};
 use super::{SyncRunner, engine};
-use leptos::prelude::GetUntracked;
 use crate::browser::clock;
+use leptos::prelude::GetUntracked;
 use waymark_core::sync::codes::{RecoveryCode, SyncCode};
 use waymark_core::sync::engine::Membership;
 use waymark_core::sync::protocol::{Credential, JoinSpace, KdfParams};
@@ -14,8 +14,10 @@ use waymark_core::{StoreError, Timestamp};
 
 const OFFLINE: &str =
     "Waymark could not connect to the sync server. Check that you are online, then try again.";
-const SERVER: &str = "The sync server has a problem right now. Nothing was changed. Please try again later.";
-const TOO_MANY: &str = "There have been too many tries in a short time. Wait a few minutes, then try again.";
+const SERVER: &str =
+    "The sync server has a problem right now. Nothing was changed. Please try again later.";
+const TOO_MANY: &str =
+    "There have been too many tries in a short time. Wait a few minutes, then try again.";
 const NO_CRYPTO: &str = "This browser cannot do the encryption that sync needs. Try an up-to-date browser, such as \
      Chrome, Safari, Firefox or Edge.";
 const WEAK: &str = "The sync server asked for weaker protection for your passphrase than Waymark allows, so Waymark \
@@ -29,7 +31,7 @@ pub fn api_words(error: &ApiError) -> String {
         ApiError::TooManyRequests => TOO_MANY.into(),
         ApiError::WeakKdf => WEAK.into(),
         ApiError::Unauthorized | ApiError::NotFound => {
-            let problem = Problem::from_api(error).unwrap_or(Problem::Server);
+            let problem = Problem::from_api(error);
             format!("{} {}", problem.headline(), problem.what_to_do())
         }
         _ => SERVER.into(),
@@ -43,17 +45,21 @@ fn key_words(problem: &KeyProblem) -> String {
         KeyProblem::WrongSecret => {
             "Your data key could not be opened. Nothing was changed. Please try again.".into()
         }
-        KeyProblem::Failed(_) => "Something went wrong while protecting your data. Nothing was changed. Closing \
+        KeyProblem::Failed(_) => {
+            "Something went wrong while protecting your data. Nothing was changed. Closing \
              other apps and trying again may help."
-            .into(),
+                .into()
+        }
     }
 }
 
 fn store_words(error: &StoreError) -> String {
     match error {
-        StoreError::QuotaExceeded => "This device's storage is full, so sync could not be turned on. Nothing was \
+        StoreError::QuotaExceeded => {
+            "This device's storage is full, so sync could not be turned on. Nothing was \
              changed. Free up some space, then try again."
-            .into(),
+                .into()
+        }
         other => format!("Sync could not be turned on: {other} Nothing was changed."),
     }
 }
@@ -163,8 +169,8 @@ pub async fn join(
             (Credential::Passphrase, secrets)
         }
         Secret::RecoveryCode(text) => {
-            let recovery = RecoveryCode::parse(&text)
-                .map_err(|e| JoinError::Secret(e.to_string()))?;
+            let recovery =
+                RecoveryCode::parse(&text).map_err(|e| JoinError::Secret(e.to_string()))?;
             (
                 Credential::RecoveryCode,
                 secure::recovery_secrets(&recovery, &space),
@@ -183,13 +189,11 @@ pub async fn join(
         auth_secret: secrets.auth_secret_b64(),
         device_name: device_name.clone(),
     };
-    let joined = client::join(&space, &request)
-        .await
-        .map_err(|e| match e {
-            ApiError::Unauthorized => wrong(),
-            ApiError::NotFound => JoinError::Code(NO_SPACE_FOR_CODE.into()),
-            other => JoinError::Other(api_words(&other)),
-        })?;
+    let joined = client::join(&space, &request).await.map_err(|e| match e {
+        ApiError::Unauthorized => wrong(),
+        ApiError::NotFound => JoinError::Code(NO_SPACE_FOR_CODE.into()),
+        other => JoinError::Other(api_words(&other)),
+    })?;
     let auth = Auth {
         space: space.clone(),
         token: joined.token.clone(),
@@ -274,9 +278,11 @@ pub async fn delete_server_copy(runner: SyncRunner) -> Result<String, String> {
         }
         Err(other) => return Err(api_words(&other)),
     }
-    runner
-        .leave_locally()
-        .map_err(|e| format!("Your data was deleted from the sync server, but sync could not be turned off here: {e}"))?;
+    runner.leave_locally().map_err(|e| {
+        format!(
+            "Your data was deleted from the sync server, but sync could not be turned off here: {e}"
+        )
+    })?;
     Ok("Your data has been deleted from the sync server, and sync is off. Your data is still on this device. \
         Your other devices keep their own copies."
         .into())

@@ -68,9 +68,15 @@ mod tests {
         assert!(!try_take(&store, "b", Timestamp(1_000)));
         assert!(try_take(&store, "a", Timestamp(2_000)), "renewed");
         assert!(!try_take(&store, "b", Timestamp(2_000 + LEASE_MS - 1)));
-        assert!(try_take(&store, "b", Timestamp(2_000 + LEASE_MS)), "expired");
+        assert!(
+            try_take(&store, "b", Timestamp(2_000 + LEASE_MS)),
+            "expired"
+        );
         release(&store, "a");
-        assert!(!try_take(&store, "a", Timestamp(3_000 + LEASE_MS)), "a cannot release b's lease");
+        assert!(
+            !try_take(&store, "a", Timestamp(3_000 + LEASE_MS)),
+            "a cannot release b's lease"
+        );
         release(&store, "b");
         assert!(try_take(&store, "a", Timestamp(3_000 + LEASE_MS)));
     }

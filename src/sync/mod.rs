@@ -134,10 +134,10 @@ enum Stop {
 
 impl From<ApiError> for Stop {
     fn from(error: ApiError) -> Self {
-        match Problem::from_api(&error) {
-            None => Stop::Offline,
-            Some(problem) => Stop::Problem(problem),
+        if error == ApiError::Offline && !window().navigator().on_line() {
+            return Stop::Offline;
         }
+        Stop::Problem(Problem::from_api(&error))
     }
 }
 
@@ -238,7 +238,10 @@ impl SyncRunner {
         let now_on = membership.is_some();
         if was_on != now_on
             || membership.as_ref().map(|m| &m.space_id)
-                != self.membership.with_untracked(|m| m.as_ref().map(|m| m.space_id.clone())).as_ref()
+                != self
+                    .membership
+                    .with_untracked(|m| m.as_ref().map(|m| m.space_id.clone()))
+                    .as_ref()
         {
             // Turned off or on (here, in another tab, or by "delete everything"): a cycle under way stops.
             inner(|inner| {
@@ -321,14 +324,15 @@ impl SyncRunner {
         });
         let focus = window_event_listener(leptos::ev::focus, move |_| runner.woke());
         let pageshow = window_event_listener(leptos::ev::pageshow, move |_| runner.woke());
-        let storage = window_event_listener(leptos::ev::storage, move |event: web_sys::StorageEvent| {
-            match event.key() {
-                None => runner.refresh(),
-                Some(key) if key == MEMBERSHIP_KEY => runner.refresh(),
-                Some(key) if key.starts_with(OUTBOX_PREFIX) => runner.refresh_waiting_soon(),
-                _ => {}
-            }
-        });
+        let storage =
+            window_event_listener(leptos::ev::storage, move |event: web_sys::StorageEvent| {
+                match event.key() {
+                    None => runner.refresh(),
+                    Some(key) if key == MEMBERSHIP_KEY => runner.refresh(),
+                    Some(key) if key.starts_with(OUTBOX_PREFIX) => runner.refresh_waiting_soon(),
+                    _ => {}
+                }
+            });
         // The listeners live as long as the app.
         std::mem::forget((online, offline, focus, pageshow, storage));
         let visible = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
@@ -439,7 +443,11 @@ impl SyncRunner {
         let ok = matches!(phase, Phase::Idle | Phase::Problem(Problem::TooLarge(_)));
         self.refresh();
         self.status.update(|s| {
-            s.phase = if s.phase == Phase::Off { Phase::Off } else { phase }
+            s.phase = if s.phase == Phase::Off {
+                Phase::Off
+            } else {
+                phase
+            }
         });
         let failures = inner(|inner| {
             inner.failures = if ok { 0 } else { inner.failures + 1 };

@@ -25,7 +25,7 @@ pub enum Phase {
     /// Set up, nothing happening.
     Idle,
     Syncing,
-    /// The last try could not reach the server; it tries again when the device is back online.
+    /// The browser says it is offline; sync tries again when it is back online.
     Offline,
     Problem(Problem),
 }
@@ -33,6 +33,8 @@ pub enum Phase {
 /// Something the person may need to know or do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Problem {
+    /// Online, but the sync server did not answer (down, or a poor connection).
+    CannotConnect,
     /// The server no longer accepts this device (removed on another device).
     Removed,
     /// The synced data was deleted from the server (from another device).
@@ -52,18 +54,18 @@ pub enum Problem {
 }
 
 impl Problem {
-    pub fn from_api(error: &ApiError) -> Option<Problem> {
+    pub fn from_api(error: &ApiError) -> Problem {
         match error {
-            ApiError::Offline => None,
-            ApiError::Unauthorized => Some(Problem::Removed),
-            ApiError::NotFound => Some(Problem::SpaceGone),
-            ApiError::TooManyRequests => Some(Problem::Busy),
-            ApiError::TooLarge => Some(Problem::TooLarge(1)),
+            ApiError::Offline => Problem::CannotConnect,
+            ApiError::Unauthorized => Problem::Removed,
+            ApiError::NotFound => Problem::SpaceGone,
+            ApiError::TooManyRequests => Problem::Busy,
+            ApiError::TooLarge => Problem::TooLarge(1),
             ApiError::Conflict
             | ApiError::WeakKdf
             | ApiError::Unavailable
             | ApiError::Refused(..)
-            | ApiError::BadAnswer => Some(Problem::Server),
+            | ApiError::BadAnswer => Problem::Server,
         }
     }
 
@@ -78,7 +80,11 @@ impl Problem {
     pub fn retries(&self) -> bool {
         matches!(
             self,
-            Problem::Busy | Problem::Server | Problem::StorageFull | Problem::Storage
+            Problem::CannotConnect
+                | Problem::Busy
+                | Problem::Server
+                | Problem::StorageFull
+                | Problem::Storage
         )
     }
 
@@ -90,15 +96,22 @@ impl Problem {
     /// One sentence: what is wrong.
     pub fn headline(&self) -> String {
         match self {
+            Problem::CannotConnect => "Waymark could not connect to the sync server.".into(),
             Problem::Removed => "This device is no longer part of sync.".into(),
             Problem::SpaceGone => "Your synced data has been deleted from the sync server.".into(),
             Problem::Busy => "The sync server is busy.".into(),
-            Problem::Server => "Sync is not working right now: the sync server has a problem.".into(),
+            Problem::Server => {
+                "Sync is not working right now: the sync server has a problem.".into()
+            }
             Problem::StorageFull => "Sync stopped: this device's storage is full.".into(),
             Problem::Storage => "Sync stopped: this browser would not save Waymark's data.".into(),
             Problem::NoCrypto => "This browser cannot do the encryption that sync needs.".into(),
-            Problem::TooLarge(1) => "One change is too big to sync. It is still saved on this device.".into(),
-            Problem::TooLarge(n) => format!("{n} changes are too big to sync. They are still saved on this device."),
+            Problem::TooLarge(1) => {
+                "One change is too big to sync. It is still saved on this device.".into()
+            }
+            Problem::TooLarge(n) => {
+                format!("{n} changes are too big to sync. They are still saved on this device.")
+            }
         }
     }
 
@@ -113,7 +126,12 @@ impl Problem {
                 "This was probably done on another device. Your data on this device is safe. Turn sync off on this \
                  device. You can set sync up again if you want to."
             }
-            Problem::Busy => "Waymark will try again in a few minutes. Your data is safe on this device.",
+            Problem::CannotConnect => {
+                "Check your internet connection. Waymark will try again by itself. Your data is safe on this device."
+            }
+            Problem::Busy => {
+                "Waymark will try again in a few minutes. Your data is safe on this device."
+            }
             Problem::Server => "Waymark will try again later. Your data is safe on this device.",
             Problem::StorageFull => {
                 "Free up some space on this phone (for example old photos or apps you no longer use). Waymark will \
@@ -122,8 +140,12 @@ impl Problem {
             Problem::Storage => {
                 "If you are in a private or incognito window, open Waymark in a normal window instead."
             }
-            Problem::NoCrypto => "Try an up-to-date browser, such as Chrome, Safari, Firefox or Edge.",
-            Problem::TooLarge(_) => "Try making a long note or plan shorter. Everything else still syncs.",
+            Problem::NoCrypto => {
+                "Try an up-to-date browser, such as Chrome, Safari, Firefox or Edge."
+            }
+            Problem::TooLarge(_) => {
+                "Try making a long note or plan shorter. Everything else still syncs."
+            }
         }
     }
 }
@@ -174,7 +196,9 @@ impl Status {
             ),
             Phase::Offline => "You are offline. Waymark will sync when you are back online.".into(),
             Phase::Problem(problem) => problem.headline(),
-            Phase::Idle if self.waiting > 0 => format!("{} waiting to sync.", changes(self.waiting)),
+            Phase::Idle if self.waiting > 0 => {
+                format!("{} waiting to sync.", changes(self.waiting))
+            }
             Phase::Idle => match self.last_synced {
                 None => "Not synced yet.".into(),
                 Some(at) if (now.0 - at.0).abs() < 60_000 => "Synced just now.".into(),
@@ -363,7 +387,8 @@ mod tests {
         for c in &changes {
             batcher.add(c.clone());
         }
-        let json = serde_json::to_string(&waymark_core::sync::protocol::PushRequest { changes }).unwrap();
+        let json =
+            serde_json::to_string(&waymark_core::sync::protocol::PushRequest { changes }).unwrap();
         // The estimate counts one comma too many.
         assert_eq!(batcher.bytes, json.len() + 1);
     }
@@ -381,12 +406,18 @@ mod tests {
     #[test]
     fn passphrases_and_names() {
         assert_eq!(check_new_passphrase("", ""), Err(PassphraseError::Empty));
-        assert_eq!(check_new_passphrase("short", "short"), Err(PassphraseError::TooShort));
+        assert_eq!(
+            check_new_passphrase("short", "short"),
+            Err(PassphraseError::TooShort)
+        );
         assert_eq!(
             check_new_passphrase("cloud lemon bicycle", "cloud lemon bicycle "),
             Err(PassphraseError::Different)
         );
-        assert_eq!(check_new_passphrase("cloud lemon bicycle", "cloud lemon bicycle"), Ok(()));
+        assert_eq!(
+            check_new_passphrase("cloud lemon bicycle", "cloud lemon bicycle"),
+            Ok(())
+        );
         assert_eq!(check_device_name("  My phone "), Ok("My phone".into()));
         assert!(check_device_name("   ").is_err());
         assert!(check_device_name(&"x".repeat(61)).is_err());
@@ -396,9 +427,21 @@ mod tests {
     fn the_clock_warning_names_the_direction_and_size() {
         assert_eq!(clock_warning(90_000), None);
         assert_eq!(clock_warning(-120_000), None);
-        assert!(clock_warning(5 * 60_000).unwrap().contains("about 5 minutes behind"));
-        assert!(clock_warning(-3 * 3_600_000).unwrap().contains("about 3 hours ahead"));
-        assert!(clock_warning(2 * 86_400_000).unwrap().contains("about 2 days behind"));
+        assert!(
+            clock_warning(5 * 60_000)
+                .unwrap()
+                .contains("about 5 minutes behind")
+        );
+        assert!(
+            clock_warning(-3 * 3_600_000)
+                .unwrap()
+                .contains("about 3 hours ahead")
+        );
+        assert!(
+            clock_warning(2 * 86_400_000)
+                .unwrap()
+                .contains("about 2 days behind")
+        );
     }
 
     #[test]
@@ -412,7 +455,10 @@ mod tests {
             )
         };
         let mut status = Status::default();
-        assert_eq!(words(&status, 0), "Sync is off. Your data is only on this device.");
+        assert_eq!(
+            words(&status, 0),
+            "Sync is off. Your data is only on this device."
+        );
         status.phase = Phase::Idle;
         assert_eq!(words(&status, 0), "Not synced yet.");
         status.last_synced = Some(Timestamp(2_000_000));

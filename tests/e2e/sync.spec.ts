@@ -28,7 +28,7 @@ async function go(page: Page, section: string) {
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(section);
 }
 
-/** Sets up sync on the first device and returns the sync code. */
+/** Sets up sync on the first device and returns the sync code and the recovery code. */
 async function setUp(page: Page, name: string) {
   await openApp(page, "/data");
   await expect(page.locator("#my-data-sync-status")).toHaveText("Sync is off. Your data is only on this device.");
@@ -53,13 +53,16 @@ async function setUp(page: Page, name: string) {
   await page.getByRole("button", { name: "Set up sync" }).click();
   await expect(page.getByLabel("Type the passphrase again")).toHaveAccessibleDescription(/not the same/);
   await axe(page, "set-up form with errors");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await axe(page, "set-up form with errors (dark)");
+  await page.emulateMedia({ colorScheme: "light" });
   await page.getByLabel("Type the passphrase again").fill(passphrase);
   await page.getByRole("button", { name: "Set up sync" }).click();
 
   // The recovery code, once, with a check that it was written down.
   const recoveryHeading = page.getByRole("heading", { name: "Sync is on. Write down your recovery code" });
   await expect(recoveryHeading).toBeFocused({ timeout: 30_000 });
-  await expect(page.locator(".sync-code")).not.toBeEmpty();
+  const recovery = (await page.locator(".sync-code").textContent())!.trim();
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page.getByLabel("I have written down my recovery code")).toHaveAccessibleDescription(/Tick the box/);
   await page.getByLabel("I have written down my recovery code").check();
@@ -74,7 +77,7 @@ async function setUp(page: Page, name: string) {
   await page.getByRole("button", { name: "Done" }).click();
   await expect(page.getByRole("heading", { name: "Sync is on" })).toBeVisible();
   await expect(page.locator("#sync-status")).toHaveText("Synced just now.");
-  return code;
+  return { code, recovery };
 }
 
 test("two devices: set up, join, and edits made offline on each reach both", async ({ browser }) => {
@@ -85,7 +88,7 @@ test("two devices: set up, join, and edits made offline on each reach both", asy
   // Device A has a check-in before sync is turned on: it is synced too.
   await openApp(a.page, "/");
   await checkInButton(a.page, "Good").click();
-  const code = await setUp(a.page, "Phone A");
+  const { code, recovery } = await setUp(a.page, "Phone A");
 
   // Device B follows the join link. A wrong passphrase is a clear error and stores nothing.
   await openApp(b.page, `/data/sync?join=${encodeURIComponent(code)}`);
@@ -109,6 +112,11 @@ test("two devices: set up, join, and edits made offline on each reach both", asy
   await expect(devices.filter({ hasText: "Tablet B (this device)" })).toHaveCount(1);
   await expect(devices.filter({ hasText: "Phone A" })).toHaveCount(1);
   await axe(b.page, "sync on");
+  await b.page.getByRole("button", { name: "Show the sync code" }).click();
+  await b.page.getByRole("button", { name: "Change passphrase…" }).click();
+  await b.page.emulateMedia({ colorScheme: "dark" });
+  await axe(b.page, "sync on, sync code and passphrase form open (dark)");
+  await b.page.emulateMedia({ colorScheme: "light" });
 
   // B has A's check-in.
   await openApp(b.page, "/mood");
@@ -152,6 +160,29 @@ test("two devices: set up, join, and edits made offline on each reach both", asy
     await openApp(device.page, "/plan");
     await expect(device.page.locator("li.plan-step").filter({ hasText: "Ring the walking group" })).toBeVisible();
   }
+
+  // B changes the passphrase: the old one no longer lets a device in; the recovery code still does.
+  await openApp(b.page, "/data/sync");
+  await b.page.getByRole("button", { name: "Change passphrase…" }).click();
+  await b.page.getByLabel("New passphrase", { exact: true }).fill("green window river stone");
+  await b.page.getByLabel("Type the new passphrase again").fill("green window river stone");
+  await b.page.getByRole("button", { name: "Change passphrase", exact: true }).click();
+  await expect(b.page.getByText(/Your passphrase has been changed/)).toBeVisible({ timeout: 30_000 });
+
+  const c = await newDevice(browser);
+  await openApp(c.page, `/data/sync?join=${encodeURIComponent(code)}`);
+  await c.page.getByLabel("Passphrase", { exact: true }).fill(passphrase);
+  await c.page.getByLabel("A name for this device").fill("Laptop C");
+  await c.page.getByRole("button", { name: "Join", exact: true }).click();
+  await expect(c.page.getByLabel("Passphrase", { exact: true })).toHaveAccessibleDescription(/not right/, { timeout: 30_000 });
+  await c.page.getByLabel("I have my recovery code instead").check();
+  await c.page.getByLabel("Recovery code", { exact: true }).fill(recovery.toLowerCase());
+  await c.page.getByRole("button", { name: "Join", exact: true }).click();
+  await expect(c.page.getByRole("heading", { name: "Sync is on" })).toBeVisible({ timeout: 30_000 });
+  await expect(c.page.locator("#sync-status")).toHaveText("Synced just now.");
+  await openApp(c.page, "/mood");
+  await expect(moodEntries(c.page)).toHaveCount(3);
+  await c.context.close();
 
   // A deletes the server copy: A is off, B is told what happened and what to do.
   await openApp(a.page, "/data/sync");
