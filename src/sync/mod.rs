@@ -188,7 +188,7 @@ pub fn record_local_save<K: RecordKind>(
         let _ = LocalStore.set(REQUEUE_KEY, "1");
     }
     if let Some(runner) = RUNNER.with(|r| r.get())
-        && runner.is_on()
+        && runner.may_start()
     {
         runner.schedule(DEBOUNCE_MS);
     }
@@ -222,6 +222,15 @@ pub fn after_delete_everything() {
 impl SyncRunner {
     pub fn is_on(&self) -> bool {
         self.membership.with_untracked(Option::is_some)
+    }
+
+    /// Whether a trigger other than "Sync now" may start a cycle: sync is on, and the server has not already said
+    /// this device is out (that waits for the person).
+    fn may_start(&self) -> bool {
+        self.is_on()
+            && self.status.with_untracked(
+                |s| !matches!(&s.phase, Phase::Problem(problem) if problem.needs_leave()),
+            )
     }
 
     /// Reads the membership and the outbox again (after joining or leaving, or another tab's change).
@@ -311,7 +320,7 @@ impl SyncRunner {
     fn listen(&self) {
         let runner = *self;
         let online = window_event_listener(leptos::ev::online, move |_| {
-            if runner.is_on() {
+            if runner.may_start() {
                 runner.schedule(0);
             }
         });
@@ -351,7 +360,7 @@ impl SyncRunner {
                 let ticks = runner.tick.get_untracked();
                 // Every PERIODIC_MS, while someone is looking.
                 if ticks.is_multiple_of(PERIODIC_MS / 30_000)
-                    && runner.is_on()
+                    && runner.may_start()
                     && document().visibility_state() == web_sys::VisibilityState::Visible
                 {
                     runner.schedule(0);
@@ -366,7 +375,7 @@ impl SyncRunner {
     fn woke(&self) {
         let quiet = clock::now().0 - inner(|inner| inner.last_end) < FOCUS_QUIET_MS;
         let waiting = self.status.with_untracked(|s| s.waiting) > 0;
-        if self.is_on() && (!quiet || waiting) {
+        if self.may_start() && (!quiet || waiting) {
             self.schedule(0);
         }
     }

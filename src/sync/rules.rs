@@ -251,8 +251,10 @@ impl PassphraseError {
     }
 }
 
-/// Checks a new passphrase and its second copy.
+/// Checks a new passphrase and its second copy. Spaces at either end do not count (the passphrase is stretched
+/// without them: phone keyboards add one after a suggested word).
 pub fn check_new_passphrase(first: &str, second: &str) -> Result<(), PassphraseError> {
+    let (first, second) = (first.trim(), second.trim());
     if first.is_empty() {
         Err(PassphraseError::Empty)
     } else if first.chars().count() < MIN_PASSPHRASE_CHARS {
@@ -411,12 +413,16 @@ mod tests {
             Err(PassphraseError::TooShort)
         );
         assert_eq!(
-            check_new_passphrase("cloud lemon bicycle", "cloud lemon bicycle "),
+            check_new_passphrase("cloud lemon bicycle", "cloud lemon bicycles"),
             Err(PassphraseError::Different)
         );
         assert_eq!(
-            check_new_passphrase("cloud lemon bicycle", "cloud lemon bicycle"),
+            check_new_passphrase("cloud lemon bicycle", "cloud lemon bicycle "),
             Ok(())
+        );
+        assert_eq!(
+            check_new_passphrase("   short    ", "   short    "),
+            Err(PassphraseError::TooShort)
         );
         assert_eq!(check_device_name("  My phone "), Ok("My phone".into()));
         assert!(check_device_name("   ").is_err());
