@@ -7,10 +7,11 @@ use crate::pages::{
     activity::ActivityPage, goal_form::GoalFormPage, help_now::HelpNowPage, mood::MoodPage,
     my_data::MyDataPage, not_found::NotFoundPage, plan::PlanPage, questionnaire::QuestionnairePage,
     questionnaire_results::QuestionnaireResultsPage, services::ServicesPage,
-    staying_well::StayingWellPage, summary::SummaryPage, today::TodayPage,
+    staying_well::StayingWellPage, summary::SummaryPage, sync::SyncPage, today::TodayPage,
 };
 use crate::service::provide_service;
 use crate::state::provide_app_state;
+use crate::sync::provide_sync;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
@@ -19,7 +20,8 @@ use leptos_router::path;
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_app_state();
+    let state = provide_app_state();
+    provide_sync(state);
     provide_service();
     view! {
         <Router>
@@ -38,6 +40,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/plan/staying-well") view=StayingWellPage/>
                     <Route path=path!("/data") view=MyDataPage/>
                     <Route path=path!("/data/summary") view=SummaryPage/>
+                    <Route path=path!("/data/sync") view=SyncPage/>
                     <Route path=path!("/help") view=HelpNowPage/>
                 </Routes>
             </main>

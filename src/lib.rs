@@ -9,3 +9,4 @@ pub mod components;
 pub mod pages;
 pub mod service;
 pub mod state;
+pub mod sync;

@@ -12,7 +12,9 @@ use waymark_core::plan::{PlanStep, StayingWellPlan, TherapyStatus};
 use waymark_core::questionnaire::QuestionnaireResponse;
 use waymark_core::repository;
 use waymark_core::settings::Settings;
-use waymark_core::{Collection, Problem, ProblemKind, Record, RecordKind, Repository, SaveError};
+use waymark_core::{
+    Collection, Problem, ProblemKind, Record, RecordKind, Repository, SaveError, StoreError,
+};
 
 /// The one repository: `localStorage` through the core's rules.
 pub fn repository() -> Repository<LocalStore> {
@@ -41,6 +43,8 @@ pub struct AppState {
     pub update_ready: RwSignal<bool>,
     /// Whether the browser promised to keep the data (`None` until it has answered).
     pub persisted: RwSignal<Option<bool>>,
+    /// The last saved change that could not be queued for sync (storage full); the record itself was saved.
+    pub sync_queue_error: RwSignal<Option<StoreError>>,
 }
 
 /// The state provided by [`provide_app_state`].
@@ -64,6 +68,7 @@ pub fn provide_app_state() -> AppState {
         save_error: RwSignal::new(None),
         update_ready: RwSignal::new(false),
         persisted: RwSignal::new(None),
+        sync_queue_error: RwSignal::new(None),
     };
     state.reload_everything();
     provide_context(state);
@@ -193,15 +198,29 @@ impl AppState {
         record: Record<K>,
     ) -> bool {
         let mut saved = false;
+        // What sync needs: the record as it was, and whether this record (not a newer copy) was written.
+        let mut written = None;
         collection.update(|collection| {
-            match collection.save(&repository(), record, clock::now()) {
-                Ok(_) => saved = true,
+            let before = collection.get(&record.id).cloned();
+            match collection.save(&repository(), record.clone(), clock::now()) {
+                Ok(kept) => {
+                    saved = true;
+                    if *kept == record {
+                        written = Some((before, record));
+                    }
+                }
                 Err(error) => self.save_error.set(Some(error)),
             }
         });
         if saved {
             self.save_error.set(None);
             self.ask_to_keep_data();
+        }
+        if let Some((before, after)) = written {
+            // Saved here either way; a change that could not be queued is queued by the next sync.
+            if let Err(error) = crate::sync::record_local_save(before.as_ref(), &after) {
+                self.sync_queue_error.set(Some(error));
+            }
         }
         saved
     }
@@ -259,8 +278,8 @@ impl AppState {
         self.problems.set(problems);
     }
 
-    /// Re-reads one key another tab changed, into the collection of its kind.
-    fn reload_key(&self, key: &str) {
+    /// Re-reads one key another tab (or sync) changed, into the collection of its kind.
+    pub fn reload_key(&self, key: &str) {
         let found = match repository::kind_of_key(key) {
             Some(CheckIn::KIND) => reload_into(self.check_ins, key),
             Some(CustomTag::KIND) => reload_into(self.custom_tags, key),

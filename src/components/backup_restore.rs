@@ -23,6 +23,16 @@ pub fn download_backup() -> Result<String, String> {
     ))
 }
 
+/// After an import, with sync on: queues what came in, and says so if that failed (the next sync tries again).
+fn queue_for_sync() -> String {
+    match crate::sync::after_import() {
+        Ok(_) => String::new(),
+        Err(error) => format!(
+            " It could not all be got ready to sync yet: {error} Waymark will try again with the next sync."
+        ),
+    }
+}
+
 /// What an import is doing.
 #[derive(Clone)]
 enum Step {
@@ -40,6 +50,7 @@ enum Step {
 #[component]
 pub fn BackupRestore() -> impl IntoView {
     let state = use_app_state();
+    let sync = crate::sync::use_sync();
     let backup_message = RwSignal::new(None::<Result<String, String>>);
     let step = RwSignal::new(Step::Idle);
     let input_ref = NodeRef::<leptos::html::Input>::new();
@@ -64,7 +75,7 @@ pub fn BackupRestore() -> impl IntoView {
         let result = backup::merge(&repository(), &preview, clock::now());
         state.reload_everything();
         step.set(match result {
-            Ok(report) => Step::Done(report.summary()),
+            Ok(report) => Step::Done(format!("{}{}", report.summary(), queue_for_sync())),
             Err(error) => Step::Failed(error.to_string()),
         });
     };
@@ -80,8 +91,9 @@ pub fn BackupRestore() -> impl IntoView {
         state.reload_everything();
         step.set(match result {
             Ok(report) => Step::Done(format!(
-                "Your data was replaced with the backup. {}",
-                report.summary()
+                "Your data was replaced with the backup. {}{}",
+                report.summary(),
+                queue_for_sync()
             )),
             Err(error) => Step::Failed(error.to_string()),
         });
@@ -115,9 +127,16 @@ pub fn BackupRestore() -> impl IntoView {
                             let made = clock::format_date(local_date(preview.exported_at(), &clock::BrowserZone));
                             format!("This backup from {made} holds {}.", preview.summary())
                         }
-                        Step::ConfirmReplace(_) => "Replace everything on this phone with the backup? Waymark will \
-                             first download a copy of the data on this phone now, so you can bring it back if you need to."
-                            .to_owned(),
+                        Step::ConfirmReplace(_) => format!(
+                            "Replace everything on this phone with the backup? Waymark will first download a copy of \
+                             the data on this phone now, so you can bring it back if you need to.{}",
+                            if sync.membership.with_untracked(Option::is_some) {
+                                " Sync is on: replacing changes this phone only. Your other devices keep what they \
+                                 have, and newer changes from them can come back here."
+                            } else {
+                                ""
+                            }
+                        ),
                         Step::Done(message) | Step::Failed(message) => message,
                     }}
                 </p>

@@ -1,6 +1,8 @@
 use crate::components::backup_restore::download_backup;
 use crate::state::{repository, use_app_state};
+use crate::sync::use_sync;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use waymark_core::RecordKind;
 use waymark_core::kinds;
 use waymark_core::settings::Settings;
@@ -9,12 +11,15 @@ use waymark_core::settings::Settings;
 #[component]
 pub fn DeleteEverything() -> impl IntoView {
     let state = use_app_state();
+    let sync = use_sync();
     let asking = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
     let backup_message = RwSignal::new(None::<String>);
     let delete = move |_| {
         let result = repository().delete_everything();
         state.reload_everything();
+        // Sync's keys went too: this device no longer syncs.
+        crate::sync::after_delete_everything();
         state.save_error.set(None);
         asking.set(false);
         message.set(Some(match result {
@@ -57,6 +62,15 @@ pub fn DeleteEverything() -> impl IntoView {
                         " If you might want it again, download a backup first."
                     </p>
                 </div>
+                <Show when=move || sync.membership.with(Option::is_some)>
+                    <p>
+                        "Sync is on. This deletes your data from this device only, and turns sync off here. Your other "
+                        "devices, and the scrambled copy on the sync server, keep theirs. To delete the server copy "
+                        "too, first use "
+                        <A href="/data/sync">"Delete my data from the server"</A>
+                        " on the sync page."
+                    </p>
+                </Show>
                 <div class="actions">
                     <button
                         type="button"

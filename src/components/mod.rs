@@ -20,3 +20,6 @@ pub mod session_form;
 pub mod site_header;
 pub mod status_banners;
 pub mod support_now;
+pub mod sync_manage;
+pub mod sync_setup;
+pub mod sync_status;

@@ -39,6 +39,24 @@ pub fn StatusBanners() -> impl IntoView {
                     </button>
                 </div>
             </Show>
+            <Show when=move || state.sync_queue_error.with(Option::is_some)>
+                <div class="banner banner-error" role="alert">
+                    <p>
+                        <strong>"Your change is saved on this device, but it could not be got ready to sync."</strong>
+                        " "
+                        {move || {
+                            state
+                                .sync_queue_error
+                                .get()
+                                .map(|e| what_to_do(&SaveError::Store(e)))
+                        }}
+                        " Waymark will send it with the next sync."
+                    </p>
+                    <button type="button" class="button-quiet" on:click=move |_| state.sync_queue_error.set(None)>
+                        "Dismiss"
+                    </button>
+                </div>
+            </Show>
             <Show when=set_aside>
                 <div class="banner banner-notice" role="status">
                     <p>

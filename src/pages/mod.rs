@@ -12,4 +12,5 @@ pub mod questionnaire_results;
 pub mod services;
 pub mod staying_well;
 pub mod summary;
+pub mod sync;
 pub mod today;

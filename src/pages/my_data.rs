@@ -3,18 +3,21 @@ use crate::browser::{clock, files};
 use crate::components::backup_restore::BackupRestore;
 use crate::components::delete_everything::DeleteEverything;
 use crate::components::reminders::Reminders;
+use crate::components::sync_status::SyncStatusLine;
 use crate::state::{repository, use_app_state};
+use crate::sync::use_sync;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use waymark_core::ProblemKind;
 use waymark_core::csv_export;
 
-/// My data: where it is kept, back up and bring back, spreadsheets, a summary for appointments, reminders,
+/// My data: where it is kept, sync between devices, back up and bring back, spreadsheets, a summary for appointments, reminders,
 /// anything kept aside, and deleting everything.
 #[component]
 pub fn MyDataPage() -> impl IntoView {
     set_page_title("My data");
     let state = use_app_state();
+    let sync = use_sync();
     // Re-read whenever problems change (loading sets data aside and reports it there).
     // Reading every key is slow with years of data: once, and again whenever problems change.
     let aside = Memo::new(move |_| {
@@ -59,8 +62,14 @@ pub fn MyDataPage() -> impl IntoView {
         <section class="card" aria-labelledby="data-where">
             <h2 id="data-where">"Where your data is kept"</h2>
             <p>
-                "Everything you save in Waymark stays on this device, in this browser. "
-                "It is not sent anywhere, and it works without the internet."
+                {move || if sync.membership.with(Option::is_some) {
+                    "Everything you save in Waymark is kept on this device, in this browser, and works without the \
+                     internet. Sync is on, so a scrambled copy is also kept on the sync server for your other \
+                     devices. Only your devices can unscramble it."
+                } else {
+                    "Everything you save in Waymark stays on this device, in this browser. \
+                     It is not sent anywhere, and it works without the internet."
+                }}
             </p>
             <p class="storage-persistence">
                 {move || match state.persisted.get() {
@@ -79,6 +88,13 @@ pub fn MyDataPage() -> impl IntoView {
                         </p>
                     }
                 })}
+        </section>
+        <section class="card" aria-labelledby="sync-title">
+            <h2 id="sync-title">"Sync between my devices"</h2>
+            <SyncStatusLine id="my-data-sync-status"/>
+            <A href="/data/sync" attr:class="button-link">
+                {move || if sync.membership.with(Option::is_some) { "Sync settings" } else { "Set up sync" }}
+            </A>
         </section>
         <BackupRestore/>
         <section class="card" aria-labelledby="summary-title">

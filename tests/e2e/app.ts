@@ -16,6 +16,7 @@ export const routes = [
   { path: "/mood/results", heading: "Questionnaire results" },
   { path: "/activity/goal/new", heading: "Set a goal" },
   { path: "/data/summary", heading: "Summary for an appointment" },
+  { path: "/data/sync", heading: "Sync between my devices" },
   { path: "/plan/services", heading: "Find a service" },
   { path: "/plan/staying-well", heading: "My staying-well plan" },
 ];

@@ -1,11 +1,15 @@
 import { defineConfig } from "@playwright/test";
 import { fileURLToPath } from "node:url";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { tmpdir } from "node:os";
 
 // Browser tests: Debian's Chromium (never a downloaded browser) against the release build served by the real server.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const port = Number(process.env.WAYMARK_TEST_PORT ?? 4810);
 export const baseURL = `http://127.0.0.1:${port}`;
+// The sync server's store: a fresh one for every run, which the server creates (scripts/test points TMPDIR at a
+// folder of its own that it removes afterwards).
+const dataDir = join(tmpdir(), `waymark-sync-${port}-${process.pid}`);
 
 export const chromiumArgs = [
   "--no-sandbox",
@@ -41,7 +45,7 @@ export default defineConfig({
     { name: "narrow 320", use: { viewport: { width: 320, height: 640 }, deviceScaleFactor: 2 } },
   ],
   webServer: {
-    command: `"${root}/target/release/waymark-server" --dist "${root}/dist" --addr 127.0.0.1:${port}`,
+    command: `"${root}/target/release/waymark-server" --dist "${root}/dist" --addr 127.0.0.1:${port} --data-dir "${dataDir}"`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     stdout: "ignore",

@@ -9,10 +9,10 @@ import { waitForApp, waitForServiceWorker } from "./app";
 // Deploys a "new version" by serving a copy of the build whose service worker has changed, as a real deploy would.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-async function startServer(dist: string, port: number): Promise<ChildProcess> {
-  const server = spawn(join(root, "target/release/waymark-server"), ["--dist", dist, "--addr", `127.0.0.1:${port}`], {
-    stdio: "ignore",
-  });
+async function startServer(dist: string, data: string, port: number): Promise<ChildProcess> {
+  // Each test's server has its own sync store (two tests sharing one SQLite file can fail to start).
+  const args = ["--dist", dist, "--addr", `127.0.0.1:${port}`, "--data-dir", data];
+  const server = spawn(join(root, "target/release/waymark-server"), args, { stdio: "ignore" });
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return server;
@@ -35,8 +35,9 @@ async function stopServer(server: ChildProcess) {
 test("a new version waits until the person chooses to reload", async ({ page }, testInfo) => {
   const port = 4830 + testInfo.parallelIndex;
   const dist = mkdtempSync(join(tmpdir(), "waymark-deploy-"));
+  const data = mkdtempSync(join(tmpdir(), "waymark-deploy-data-"));
   cpSync(join(root, "dist"), dist, { recursive: true });
-  let server = await startServer(dist, port);
+  let server = await startServer(dist, data, port);
   try {
     await page.goto(`http://127.0.0.1:${port}/mood`);
     await waitForApp(page);
@@ -50,7 +51,7 @@ test("a new version waits until the person chooses to reload", async ({ page }, 
     const next = sw.replace(/const VERSION = "([0-9a-f]+)"/, 'const VERSION = "$1-next"');
     expect(next).not.toEqual(sw);
     writeFileSync(join(dist, "sw.js"), next);
-    server = await startServer(dist, port);
+    server = await startServer(dist, data, port);
 
     // Coming back to the app finds the new version; it installs and waits, and the page offers it.
     await page.reload();
@@ -70,5 +71,6 @@ test("a new version waits until the person chooses to reload", async ({ page }, 
   } finally {
     await stopServer(server);
     rmSync(dist, { recursive: true, force: true });
+    rmSync(data, { recursive: true, force: true });
   }
 });

@@ -1,0 +1,646 @@
+//! Sync between a person's devices, the app's side: the HTTP client, the runner that pushes and pulls, and the
+//! rules the screens share. The merging itself is `waymark_core::sync::engine`; the keys are `secure`.
+//!
+//! ## The runner
+//!
+//! One [`SyncRunner`] per page, in context and in a thread-local so [`AppState`] can reach it after a save. A sync
+//! cycle:
+//!
+//! 1. stops at once when sync is off, when the browser says it is offline, or when another tab holds the
+//!    [`lease`] (that tab's results arrive here through `storage` events, like any other tab's saves);
+//! 2. re-applies held changes (`retry_held`), and re-queues records if a queue once failed;
+//! 3. pushes the outbox, each change sealed under the data key, in batches of at most `MAX_PUSH_CHANGES` and
+//!    `MAX_PUSH_BODY_BYTES`, marking each batch pushed as the server accepts it;
+//! 4. pulls page after page until `more` is false, opening each change; one that cannot be opened or read is
+//!    quarantined and the rest go on; each page is applied and its changed keys reloaded into [`AppState`];
+//! 5. records the last sync and the server's clock offset.
+//!
+//! Triggers: about two seconds after the last local change (debounced), on start, when the app becomes visible
+//! again, on the `online` event, every few minutes while visible, and "Sync now". A trigger during a cycle runs
+//! one more cycle afterwards. Failures that may pass (server busy or down, storage full, no connection) are
+//! retried with a growing pause; a device the server no longer accepts waits for the person. Every request gives
+//! up after 30 seconds, so "Syncing…" never stays.
+
+pub mod client;
+pub mod flows;
+pub mod lease;
+pub mod rules;
+pub mod secure;
+
+use crate::browser::{clock, local_store::LocalStore};
+use crate::state::AppState;
+use client::{ApiError, Auth, ServerTime};
+use leptos::prelude::*;
+use rules::{Batcher, Phase, Problem, Status};
+use std::cell::RefCell;
+use std::time::Duration;
+use waymark_core::sync::engine::{Membership, Pulled, SyncEngine};
+use waymark_core::sync::protocol::{MAX_PULL_LIMIT, PulledChange};
+use waymark_core::{KeyValueStore, Record, RecordKind, StoreError, Timestamp};
+
+/// The engine over `localStorage` (stateless, like the repository), with the browser's random source for change ids.
+pub fn engine() -> SyncEngine<LocalStore> {
+    SyncEngine::new(LocalStore, random_16)
+}
+
+/// 16 bytes from the browser's secure random source (change ids need only be unique; every browser that runs the
+/// app has `crypto.getRandomValues`, and the fallback only keeps them unique).
+fn random_16() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
+        .is_some();
+    if !filled {
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = (js_sys::Math::random() * 256.0) as u8 ^ (i as u8);
+        }
+    }
+    bytes
+}
+
+const MEMBERSHIP_KEY: &str = "waymark.sync.membership";
+const OUTBOX_PREFIX: &str = "waymark.sync.out.";
+/// Set when a change could not be queued (storage full), so the next cycle queues what was missed.
+const REQUEUE_KEY: &str = "waymark.sync.requeue";
+/// How long after the last local change a sync starts.
+const DEBOUNCE_MS: u64 = 2_000;
+/// How often an open, visible app looks for changes from other devices.
+const PERIODIC_MS: u64 = 5 * 60_000;
+/// A focus or visibility trigger this soon after the last sync does nothing (switching apps is frequent).
+const FOCUS_QUIET_MS: i64 = 30_000;
+/// At most this many pages in one cycle (500 changes each): a server that keeps saying "more" cannot keep a
+/// phone busy for ever.
+const MAX_PAGES: usize = 400;
+/// When more keys than this changed in one page, everything is reloaded at once instead of key by key.
+const RELOAD_ALL_OVER: usize = 200;
+
+/// The runner's handle: signals for the screens, and the way to ask for a sync.
+#[derive(Clone, Copy)]
+pub struct SyncRunner {
+    pub status: RwSignal<Status>,
+    /// This device's membership, when sync is on (for the screens: names, clock offset).
+    pub membership: RwSignal<Option<Membership>>,
+    /// Changes from other devices that could not be read (kept aside).
+    pub quarantined: RwSignal<usize>,
+    /// Whether changes from a newer version of Waymark are waiting for this one to update.
+    pub held: RwSignal<bool>,
+    /// Moves every half minute, so "Synced just now" becomes "Synced at 14:02".
+    pub tick: RwSignal<u64>,
+    state: AppState,
+}
+
+/// What the runner keeps between calls (not reactive; one per page).
+#[derive(Default)]
+struct Inner {
+    /// This tab's name for the lease.
+    tab: String,
+    running: bool,
+    /// Another trigger arrived during a cycle.
+    again: bool,
+    timer: Option<TimeoutHandle>,
+    /// Moves on whenever sync is turned off or on, so a cycle that was under way stops writing.
+    epoch: u64,
+    /// Failures in a row, for the pause before the next try.
+    failures: u32,
+    /// When the last cycle ended (this device's clock).
+    last_end: i64,
+}
+
+thread_local! {
+    static INNER: RefCell<Inner> = RefCell::new(Inner::default());
+    static RUNNER: std::cell::Cell<Option<SyncRunner>> = const { std::cell::Cell::new(None) };
+}
+
+fn inner<T>(f: impl FnOnce(&mut Inner) -> T) -> T {
+    INNER.with(|inner| f(&mut inner.borrow_mut()))
+}
+
+/// The runner provided by [`provide_sync`].
+pub fn use_sync() -> SyncRunner {
+    expect_context::<SyncRunner>()
+}
+
+/// Why a cycle stopped early.
+enum Stop {
+    Off,
+    /// Another tab is syncing.
+    Busy,
+    Offline,
+    /// Sync was turned off (or on again) meanwhile: nothing more is written.
+    Cancelled,
+    Problem(Problem),
+}
+
+impl From<ApiError> for Stop {
+    fn from(error: ApiError) -> Self {
+        if error == ApiError::Offline && !window().navigator().on_line() {
+            return Stop::Offline;
+        }
+        Stop::Problem(Problem::from_api(&error))
+    }
+}
+
+impl From<StoreError> for Stop {
+    fn from(error: StoreError) -> Self {
+        Stop::Problem(Problem::from_store(&error))
+    }
+}
+
+impl From<secure::KeyProblem> for Stop {
+    fn from(_: secure::KeyProblem) -> Self {
+        Stop::Problem(Problem::NoCrypto)
+    }
+}
+
+/// Starts the runner: reads whether sync is on, listens for the triggers and other tabs, and syncs soon after start.
+pub fn provide_sync(state: AppState) -> SyncRunner {
+    let runner = SyncRunner {
+        status: RwSignal::new(Status::default()),
+        membership: RwSignal::new(None),
+        quarantined: RwSignal::new(0),
+        held: RwSignal::new(false),
+        tick: RwSignal::new(0),
+        state,
+    };
+    inner(|inner| inner.tab = clock::new_id().to_string());
+    provide_context(runner);
+    RUNNER.with(|r| r.set(Some(runner)));
+    runner.read(false);
+    runner.listen();
+    if runner.is_on() {
+        runner.schedule(1_500);
+    }
+    runner
+}
+
+/// After a local save: queues the change for sync (when sync is on) and asks for a sync soon. A failure to queue
+/// is returned for the banner; the record itself is saved either way.
+pub fn record_local_save<K: RecordKind>(
+    before: Option<&Record<K>>,
+    after: &Record<K>,
+) -> Result<(), StoreError> {
+    let queued = engine().record_local_save(before, after, clock::now());
+    if let Err(error) = &queued
+        && *error != StoreError::Unavailable
+    {
+        // Remember, so the next cycle queues what was missed (a small key may fit where the change did not).
+        let _ = LocalStore.set(REQUEUE_KEY, "1");
+    }
+    if let Some(runner) = RUNNER.with(|r| r.get())
+        && runner.may_start()
+    {
+        runner.schedule(DEBOUNCE_MS);
+    }
+    queued
+}
+
+/// After an import: queues every record the import brought in, then syncs.
+pub fn after_import() -> Result<usize, StoreError> {
+    let Some(runner) = RUNNER.with(|r| r.get()) else {
+        return Ok(0);
+    };
+    if !runner.is_on() {
+        return Ok(0);
+    }
+    let queued = engine().queue_unsynced(clock::now());
+    if queued.is_err() {
+        let _ = LocalStore.set(REQUEUE_KEY, "1");
+    }
+    runner.refresh();
+    runner.schedule(0);
+    queued
+}
+
+/// After "delete everything" (which removes sync's keys too): sync shows as off.
+pub fn after_delete_everything() {
+    if let Some(runner) = RUNNER.with(|r| r.get()) {
+        runner.refresh();
+    }
+}
+
+impl SyncRunner {
+    pub fn is_on(&self) -> bool {
+        self.membership.with_untracked(Option::is_some)
+    }
+
+    /// Whether a trigger other than "Sync now" may start a cycle: sync is on, and the server has not already said
+    /// this device is out (that waits for the person).
+    fn may_start(&self) -> bool {
+        self.is_on()
+            && self.status.with_untracked(
+                |s| !matches!(&s.phase, Phase::Problem(problem) if problem.needs_leave()),
+            )
+    }
+
+    /// Reads the membership and the outbox again (after joining or leaving, or another tab's change).
+    pub fn refresh(&self) {
+        self.read(true);
+    }
+
+    /// Reads the membership, and (with `counts`) counts the outbox and quarantine, which walks every storage key:
+    /// left out at start, where the first sync counts them a moment later.
+    fn read(&self, counts: bool) {
+        let engine = engine();
+        let membership = engine.membership().ok().flatten();
+        let was_on = self.is_on();
+        let now_on = membership.is_some();
+        if was_on != now_on
+            || membership.as_ref().map(|m| &m.space_id)
+                != self
+                    .membership
+                    .with_untracked(|m| m.as_ref().map(|m| m.space_id.clone()))
+                    .as_ref()
+        {
+            // Turned off or on (here, in another tab, or by "delete everything"): a cycle under way stops.
+            inner(|inner| {
+                inner.epoch += 1;
+                inner.failures = 0;
+            });
+        }
+        let last_synced = membership.as_ref().and_then(|m| m.last_synced);
+        if !now_on {
+            self.quarantined.set(0);
+        } else if counts {
+            self.quarantined.set(engine.quarantined().unwrap_or(0));
+        }
+        let waiting = match (now_on, counts) {
+            (false, _) => Some(0),
+            (true, true) => Some(engine.outbox_len().unwrap_or(0)),
+            (true, false) => None,
+        };
+        self.status.update(|status| {
+            if let Some(waiting) = waiting {
+                status.waiting = waiting;
+            }
+            status.last_synced = last_synced;
+            status.phase = match (&status.phase, now_on) {
+                (_, false) => Phase::Off,
+                (Phase::Off, true) => Phase::Idle,
+                (phase, true) => phase.clone(),
+            };
+        });
+        if !now_on {
+            self.held.set(false);
+        }
+        self.membership.set(membership);
+    }
+
+    /// Syncs now (the "Sync now" button): also after a problem that waits for the person.
+    pub fn sync_now(&self) {
+        inner(|inner| inner.failures = 0);
+        self.schedule(0);
+    }
+
+    /// Runs a cycle after `delay_ms`, replacing any cycle already waiting (so local changes are debounced).
+    pub fn schedule(&self, delay_ms: u64) {
+        let runner = *self;
+        let handle = set_timeout_with_handle(
+            move || {
+                inner(|inner| inner.timer = None);
+                leptos::task::spawn_local(async move { runner.run().await });
+            },
+            Duration::from_millis(delay_ms),
+        )
+        .ok();
+        if let Some(old) = inner(|inner| std::mem::replace(&mut inner.timer, handle)) {
+            old.clear();
+        }
+    }
+
+    /// Turns sync off on this device: every `waymark.sync.` key goes; records stay.
+    pub fn leave_locally(&self) -> Result<(), StoreError> {
+        inner(|inner| inner.epoch += 1);
+        let result = engine().leave();
+        self.refresh();
+        result
+    }
+
+    /// Listens for what should start a sync, and for other tabs' sync keys.
+    fn listen(&self) {
+        let runner = *self;
+        let online = window_event_listener(leptos::ev::online, move |_| {
+            if runner.may_start() {
+                runner.schedule(0);
+            }
+        });
+        let offline = window_event_listener(leptos::ev::offline, move |_| {
+            runner.status.update(|s| {
+                if matches!(s.phase, Phase::Idle) {
+                    s.phase = Phase::Offline;
+                }
+            })
+        });
+        let focus = window_event_listener(leptos::ev::focus, move |_| runner.woke());
+        let pageshow = window_event_listener(leptos::ev::pageshow, move |_| runner.woke());
+        let storage =
+            window_event_listener(leptos::ev::storage, move |event: web_sys::StorageEvent| {
+                match event.key() {
+                    None => runner.refresh(),
+                    Some(key) if key == MEMBERSHIP_KEY => runner.refresh(),
+                    Some(key) if key.starts_with(OUTBOX_PREFIX) => runner.refresh_waiting_soon(),
+                    _ => {}
+                }
+            });
+        // The listeners live as long as the app.
+        std::mem::forget((online, offline, focus, pageshow, storage));
+        let visible = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+            if document().visibility_state() == web_sys::VisibilityState::Visible {
+                runner.woke();
+            }
+        });
+        let _ = document().add_event_listener_with_callback(
+            "visibilitychange",
+            wasm_bindgen::JsCast::unchecked_ref(visible.as_ref()),
+        );
+        visible.forget();
+        let periodic = set_interval_with_handle(
+            move || {
+                runner.tick.update(|t| *t += 1);
+                let ticks = runner.tick.get_untracked();
+                // Every PERIODIC_MS, while someone is looking.
+                if ticks.is_multiple_of(PERIODIC_MS / 30_000)
+                    && runner.may_start()
+                    && document().visibility_state() == web_sys::VisibilityState::Visible
+                {
+                    runner.schedule(0);
+                }
+            },
+            Duration::from_millis(30_000),
+        );
+        std::mem::forget(periodic);
+    }
+
+    /// The app came back into view: sync unless it just did.
+    fn woke(&self) {
+        let quiet = clock::now().0 - inner(|inner| inner.last_end) < FOCUS_QUIET_MS;
+        let waiting = self.status.with_untracked(|s| s.waiting) > 0;
+        if self.may_start() && (!quiet || waiting) {
+            self.schedule(0);
+        }
+    }
+
+    /// Another tab queued or pushed changes: count them again, once things settle.
+    fn refresh_waiting_soon(&self) {
+        thread_local! {
+            static PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        }
+        if PENDING.with(|p| p.replace(true)) {
+            return;
+        }
+        let runner = *self;
+        set_timeout(
+            move || {
+                PENDING.with(|p| p.set(false));
+                if runner.is_on() {
+                    let waiting = engine().outbox_len().unwrap_or(0);
+                    runner.status.update(|s| s.waiting = waiting);
+                }
+            },
+            Duration::from_millis(500),
+        );
+    }
+
+    /// Runs cycles until no trigger arrived during the last one.
+    async fn run(&self) {
+        if inner(|inner| std::mem::replace(&mut inner.running, true)) {
+            inner(|inner| inner.again = true);
+            return;
+        }
+        loop {
+            inner(|inner| inner.again = false);
+            let epoch = inner(|inner| inner.epoch);
+            let outcome = self.cycle(epoch).await;
+            let again = self.finish(outcome, epoch);
+            if !again {
+                break;
+            }
+        }
+        inner(|inner| {
+            inner.running = false;
+            inner.last_end = clock::now().0;
+        });
+    }
+
+    /// Shows how a cycle ended and plans the next; returns whether to run again at once.
+    fn finish(&self, outcome: Result<usize, Stop>, epoch: u64) -> bool {
+        let cancelled = inner(|inner| inner.epoch != epoch);
+        let (phase, retry) = match outcome {
+            _ if cancelled => {
+                self.refresh();
+                return false;
+            }
+            Ok(0) => (Phase::Idle, false),
+            Ok(too_large) => (Phase::Problem(Problem::TooLarge(too_large)), false),
+            Err(Stop::Off) => (Phase::Off, false),
+            Err(Stop::Cancelled) => {
+                self.refresh();
+                return false;
+            }
+            Err(Stop::Busy) => {
+                // Another tab is at it; look again once its lease has surely ended.
+                self.refresh();
+                self.schedule(5_000);
+                return false;
+            }
+            Err(Stop::Offline) => (Phase::Offline, true),
+            Err(Stop::Problem(problem)) => {
+                let retry = problem.retries();
+                (Phase::Problem(problem), retry)
+            }
+        };
+        let ok = matches!(phase, Phase::Idle | Phase::Problem(Problem::TooLarge(_)));
+        self.refresh();
+        self.status.update(|s| {
+            s.phase = if s.phase == Phase::Off {
+                Phase::Off
+            } else {
+                phase
+            }
+        });
+        let failures = inner(|inner| {
+            inner.failures = if ok { 0 } else { inner.failures + 1 };
+            inner.failures
+        });
+        let again = inner(|inner| inner.again);
+        if again && ok {
+            return true;
+        }
+        if retry {
+            // 30 s, 1 min, 2 min… up to 15 min; "online" and "Sync now" do not wait.
+            let pause = (30_000u64 << failures.saturating_sub(1).min(5)).min(15 * 60_000);
+            self.schedule(pause);
+        }
+        false
+    }
+
+    /// One cycle; returns how many changes were too big to send.
+    async fn cycle(&self, epoch: u64) -> Result<usize, Stop> {
+        let engine = engine();
+        let Some(membership) = engine.membership()? else {
+            return Err(Stop::Off);
+        };
+        if !window().navigator().on_line() {
+            return Err(Stop::Offline);
+        }
+        let tab = inner(|inner| inner.tab.clone());
+        if !lease::try_take(&LocalStore, &tab, clock::now()) {
+            return Err(Stop::Busy);
+        }
+        self.status.update(|s| s.phase = Phase::Syncing);
+        let result = self.exchange(&engine, &membership, epoch, &tab).await;
+        lease::release(&LocalStore, &tab);
+        result
+    }
+
+    async fn exchange(
+        &self,
+        engine: &SyncEngine<LocalStore>,
+        membership: &Membership,
+        epoch: u64,
+        tab: &str,
+    ) -> Result<usize, Stop> {
+        let current = || current(epoch);
+        let space = membership.space_id.clone();
+        let auth = Auth {
+            space: space.clone(),
+            token: membership.token.clone(),
+        };
+        let key = secure::data_key(&membership.data_key).await?;
+        current()?;
+
+        if LocalStore.get(REQUEUE_KEY).ok().flatten().is_some() {
+            engine.queue_unsynced(clock::now())?;
+            let _ = LocalStore.remove(REQUEUE_KEY);
+            self.state.sync_queue_error.set(None);
+        }
+        let retried = engine.retry_held(clock::now())?;
+        self.held.set(retried.held > 0);
+        self.reload(&retried.changed_keys);
+
+        // Push.
+        let mut offset = None;
+        let mut too_large = 0;
+        let mut batcher = Batcher::default();
+        let outbox = engine.outbox()?;
+        for change in &outbox {
+            let sealed = secure::seal(&key, &space, change).await?;
+            current()?;
+            if !rules::fits(&sealed) {
+                too_large += 1;
+                continue;
+            }
+            if let Some(batch) = batcher.add(sealed) {
+                offset = Some(self.push(engine, &auth, batch, tab, epoch).await?);
+            }
+            if batcher.is_full() {
+                offset = Some(self.push(engine, &auth, batcher.take(), tab, epoch).await?);
+            }
+        }
+        let rest = batcher.take();
+        if !rest.is_empty() {
+            offset = Some(self.push(engine, &auth, rest, tab, epoch).await?);
+        }
+
+        // Pull.
+        let mut after = membership.cursor;
+        for _ in 0..MAX_PAGES {
+            let page = auth.pull(after, MAX_PULL_LIMIT).await?;
+            current()?;
+            offset = Some(page.server_time() - clock::now().0);
+            let mut readable = Vec::new();
+            for pulled in &page.changes {
+                match secure::open(&key, &space, pulled).await {
+                    Some(change) => readable.push(Pulled {
+                        change,
+                        seq: pulled.seq,
+                        received_at: Timestamp(pulled.received_at),
+                    }),
+                    None => {
+                        current()?;
+                        // In order: what came before it first, then it is kept aside.
+                        self.apply(engine, std::mem::take(&mut readable))?;
+                        quarantine(engine, pulled)?;
+                    }
+                }
+            }
+            current()?;
+            self.apply(engine, readable)?;
+            lease::try_take(&LocalStore, tab, clock::now());
+            if !page.more || page.next_after <= after {
+                break;
+            }
+            after = page.next_after;
+        }
+
+        let now = clock::now();
+        engine.update_membership(|m| {
+            m.last_synced = Some(now);
+            if let Some(offset) = offset {
+                m.clock_offset_ms = offset;
+            }
+        })?;
+        Ok(too_large)
+    }
+
+    /// Pushes one batch and marks it pushed; returns the server's clock offset.
+    async fn push(
+        &self,
+        engine: &SyncEngine<LocalStore>,
+        auth: &Auth,
+        batch: Vec<waymark_core::sync::protocol::PushChange>,
+        tab: &str,
+        epoch: u64,
+    ) -> Result<i64, Stop> {
+        let answer = auth
+            .push(&waymark_core::sync::protocol::PushRequest { changes: batch })
+            .await?;
+        current(epoch)?;
+        let offset = answer.server_time() - clock::now().0;
+        // A receipt can move a field back to another device's value: show what changed.
+        let changed = engine.mark_pushed(&answer.accepted, clock::now())?;
+        self.reload(&changed);
+        let waiting = engine.outbox_len().unwrap_or(0);
+        self.status.update(|s| s.waiting = waiting);
+        lease::try_take(&LocalStore, tab, clock::now());
+        Ok(offset)
+    }
+
+    fn apply(&self, engine: &SyncEngine<LocalStore>, pulled: Vec<Pulled>) -> Result<(), Stop> {
+        if pulled.is_empty() {
+            return Ok(());
+        }
+        let applied = engine.apply_pulled(pulled, clock::now())?;
+        if applied.held > 0 {
+            self.held.set(true);
+        }
+        self.reload(&applied.changed_keys);
+        Ok(())
+    }
+
+    /// Shows what sync changed in storage.
+    fn reload(&self, keys: &[String]) {
+        if keys.len() > RELOAD_ALL_OVER {
+            self.state.reload_everything();
+        } else {
+            for key in keys {
+                self.state.reload_key(key);
+            }
+        }
+    }
+}
+
+/// Whether sync is still as it was when the cycle began (not turned off or on meanwhile): checked after every wait,
+/// before anything is written.
+fn current(epoch: u64) -> Result<(), Stop> {
+    if inner(|inner| inner.epoch) == epoch {
+        Ok(())
+    } else {
+        Err(Stop::Cancelled)
+    }
+}
+
+fn quarantine(engine: &SyncEngine<LocalStore>, pulled: &PulledChange) -> Result<(), Stop> {
+    engine.quarantine(&pulled.id, pulled.seq, &pulled.ciphertext)?;
+    Ok(())
+}

@@ -1,0 +1,486 @@
+//! The sync screens' and runner's rules that need no browser: what the status line says, what to do about a
+//! problem, how pushes are cut into batches, and what counts as a usable passphrase and device name. Tested natively.
+
+use super::client::ApiError;
+use waymark_core::StoreError;
+use waymark_core::Timestamp;
+pub use waymark_core::sync::protocol::MAX_DEVICE_NAME_CHARS;
+use waymark_core::sync::protocol::{
+    MAX_CHANGE_BYTES, MAX_PUSH_BODY_BYTES, MAX_PUSH_CHANGES, PushChange,
+};
+
+/// Room left in each push body for what the estimate does not count.
+const BODY_MARGIN: usize = 16 * 1024;
+
+/// The shortest passphrase, in characters.
+pub const MIN_PASSPHRASE_CHARS: usize = 10;
+/// How far the device's clock may be from the server's before the person is told.
+pub const CLOCK_WARNING_MS: i64 = 2 * 60 * 1000;
+
+/// What sync is doing, for the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Sync is not set up on this device.
+    Off,
+    /// Set up, nothing happening.
+    Idle,
+    Syncing,
+    /// The browser says it is offline; sync tries again when it is back online.
+    Offline,
+    Problem(Problem),
+}
+
+/// Something the person may need to know or do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// Online, but the sync server did not answer (down, or a poor connection).
+    CannotConnect,
+    /// The server no longer accepts this device (removed on another device).
+    Removed,
+    /// The synced data was deleted from the server (from another device).
+    SpaceGone,
+    /// The server asked for fewer requests.
+    Busy,
+    /// The server had a problem, or answered something unreadable.
+    Server,
+    /// This device's storage is full.
+    StorageFull,
+    /// Storage is blocked or failed.
+    Storage,
+    /// The browser lacks the encryption sync needs.
+    NoCrypto,
+    /// Some changes are too big to send; they stay on this device.
+    TooLarge(usize),
+}
+
+impl Problem {
+    pub fn from_api(error: &ApiError) -> Problem {
+        match error {
+            ApiError::Offline => Problem::CannotConnect,
+            ApiError::Unauthorized => Problem::Removed,
+            ApiError::NotFound => Problem::SpaceGone,
+            ApiError::TooManyRequests => Problem::Busy,
+            ApiError::TooLarge => Problem::TooLarge(1),
+            ApiError::Conflict
+            | ApiError::WeakKdf
+            | ApiError::Unavailable
+            | ApiError::Refused(..)
+            | ApiError::BadAnswer => Problem::Server,
+        }
+    }
+
+    pub fn from_store(error: &StoreError) -> Problem {
+        match error {
+            StoreError::QuotaExceeded => Problem::StorageFull,
+            StoreError::Unavailable | StoreError::Failed(_) => Problem::Storage,
+        }
+    }
+
+    /// Whether trying again later may help (the runner retries these by itself).
+    pub fn retries(&self) -> bool {
+        matches!(
+            self,
+            Problem::CannotConnect
+                | Problem::Busy
+                | Problem::Server
+                | Problem::StorageFull
+                | Problem::Storage
+        )
+    }
+
+    /// Whether the person must turn sync off on this device to go on (the server will not take it back).
+    pub fn needs_leave(&self) -> bool {
+        matches!(self, Problem::Removed | Problem::SpaceGone)
+    }
+
+    /// One sentence: what is wrong.
+    pub fn headline(&self) -> String {
+        match self {
+            Problem::CannotConnect => "Waymark could not connect to the sync server.".into(),
+            Problem::Removed => "This device is no longer part of sync.".into(),
+            Problem::SpaceGone => "Your synced data has been deleted from the sync server.".into(),
+            Problem::Busy => "The sync server is busy.".into(),
+            Problem::Server => {
+                "Sync is not working right now: the sync server has a problem.".into()
+            }
+            Problem::StorageFull => "Sync stopped: this device's storage is full.".into(),
+            Problem::Storage => "Sync stopped: this browser would not save Waymark's data.".into(),
+            Problem::NoCrypto => "This browser cannot do the encryption that sync needs.".into(),
+            Problem::TooLarge(1) => {
+                "One change is too big to sync. It is still saved on this device.".into()
+            }
+            Problem::TooLarge(n) => {
+                format!("{n} changes are too big to sync. They are still saved on this device.")
+            }
+        }
+    }
+
+    /// What the person can do about it.
+    pub fn what_to_do(&self) -> &'static str {
+        match self {
+            Problem::Removed => {
+                "It may have been removed on another device. Your data on this device is safe. To sync again, turn \
+                 sync off on this device, then join again with your sync code and passphrase."
+            }
+            Problem::SpaceGone => {
+                "This was probably done on another device. Your data on this device is safe. Turn sync off on this \
+                 device. You can set sync up again if you want to."
+            }
+            Problem::CannotConnect => {
+                "Check your internet connection. Waymark will try again by itself. Your data is safe on this device."
+            }
+            Problem::Busy => {
+                "Waymark will try again in a few minutes. Your data is safe on this device."
+            }
+            Problem::Server => "Waymark will try again later. Your data is safe on this device.",
+            Problem::StorageFull => {
+                "Free up some space on this phone (for example old photos or apps you no longer use). Waymark will \
+                 try again."
+            }
+            Problem::Storage => {
+                "If you are in a private or incognito window, open Waymark in a normal window instead."
+            }
+            Problem::NoCrypto => {
+                "Try an up-to-date browser, such as Chrome, Safari, Firefox or Edge."
+            }
+            Problem::TooLarge(_) => {
+                "Try making a long note or plan shorter. Everything else still syncs."
+            }
+        }
+    }
+}
+
+/// Everything the status line says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub phase: Phase,
+    /// Changes waiting to be sent.
+    pub waiting: usize,
+    pub last_synced: Option<Timestamp>,
+}
+
+impl Default for Status {
+    fn default() -> Self {
+        Status {
+            phase: Phase::Off,
+            waiting: 0,
+            last_synced: None,
+        }
+    }
+}
+
+fn changes(n: usize) -> String {
+    if n == 1 {
+        "1 change".into()
+    } else {
+        format!("{n} changes")
+    }
+}
+
+impl Status {
+    /// The status in one short sentence. `same_day` says whether a time falls on today; `time` and `day_and_time`
+    /// write a time as the person reads it (the browser's clock and zone).
+    pub fn words(
+        &self,
+        now: Timestamp,
+        same_day: impl Fn(Timestamp) -> bool,
+        time: impl Fn(Timestamp) -> String,
+        day_and_time: impl Fn(Timestamp) -> String,
+    ) -> String {
+        match &self.phase {
+            Phase::Off => "Sync is off. Your data is only on this device.".into(),
+            Phase::Syncing => "Syncing…".into(),
+            Phase::Offline if self.waiting > 0 => format!(
+                "You are offline. {} will sync when you are back online.",
+                changes(self.waiting)
+            ),
+            Phase::Offline => "You are offline. Waymark will sync when you are back online.".into(),
+            Phase::Problem(problem) => problem.headline(),
+            Phase::Idle if self.waiting > 0 => {
+                format!("{} waiting to sync.", changes(self.waiting))
+            }
+            Phase::Idle => match self.last_synced {
+                None => "Not synced yet.".into(),
+                Some(at) if (now.0 - at.0).abs() < 60_000 => "Synced just now.".into(),
+                Some(at) if same_day(at) => format!("Synced at {}.", time(at)),
+                Some(at) => format!("Last synced {}.", day_and_time(at)),
+            },
+        }
+    }
+}
+
+/// A sentence about this device's clock when it is more than [`CLOCK_WARNING_MS`] from the server's.
+/// `offset_ms` is the server's time minus this device's.
+pub fn clock_warning(offset_ms: i64) -> Option<String> {
+    if offset_ms.abs() <= CLOCK_WARNING_MS {
+        return None;
+    }
+    let direction = if offset_ms > 0 { "behind" } else { "ahead" };
+    let minutes = (offset_ms.abs() + 30_000) / 60_000;
+    let amount = match minutes {
+        0..=90 => format!("{minutes} minutes"),
+        91..=2159 => format!("{} hours", (minutes + 30) / 60),
+        _ => format!("{} days", (minutes + 720) / 1440),
+    };
+    Some(format!(
+        "This device's clock is about {amount} {direction}. Sync still works, but changes made on different devices \
+         may be put in the wrong order. Setting the date and time to automatic in the device's settings fixes this."
+    ))
+}
+
+/// Why a passphrase cannot be used, tied to the field it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PassphraseError {
+    Empty,
+    TooShort,
+    /// The second copy differs from the first.
+    Different,
+}
+
+impl PassphraseError {
+    pub fn words(&self) -> String {
+        match self {
+            PassphraseError::Empty => "Write a passphrase.".into(),
+            PassphraseError::TooShort => format!(
+                "Use at least {MIN_PASSPHRASE_CHARS} characters. Three or four words you will remember work well."
+            ),
+            PassphraseError::Different => {
+                "The two passphrases are not the same. Type it again.".into()
+            }
+        }
+    }
+}
+
+/// Checks a new passphrase and its second copy. Spaces at either end do not count (the passphrase is stretched
+/// without them: phone keyboards add one after a suggested word).
+pub fn check_new_passphrase(first: &str, second: &str) -> Result<(), PassphraseError> {
+    let (first, second) = (first.trim(), second.trim());
+    if first.is_empty() {
+        Err(PassphraseError::Empty)
+    } else if first.chars().count() < MIN_PASSPHRASE_CHARS {
+        Err(PassphraseError::TooShort)
+    } else if first != second {
+        Err(PassphraseError::Different)
+    } else {
+        Ok(())
+    }
+}
+
+/// The device name to send (trimmed), or what is wrong with it.
+pub fn check_device_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        Err("Give this device a name, such as My phone.".into())
+    } else if name.chars().count() > MAX_DEVICE_NAME_CHARS {
+        Err(format!("Use {MAX_DEVICE_NAME_CHARS} characters or fewer."))
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+/// How many bytes standard base64 `text` decodes to (without decoding it).
+pub fn decoded_len(text: &str) -> usize {
+    let padding = text.bytes().rev().take_while(|&b| b == b'=').count().min(2);
+    (text.len() / 4 * 3).saturating_sub(padding)
+}
+
+/// Whether a sealed change is small enough for the server.
+pub fn fits(change: &PushChange) -> bool {
+    decoded_len(&change.ciphertext) <= MAX_CHANGE_BYTES
+}
+
+/// Gathers sealed changes into pushes of at most [`MAX_PUSH_CHANGES`] changes and [`MAX_PUSH_BODY_BYTES`] bytes.
+pub struct Batcher {
+    changes: Vec<PushChange>,
+    bytes: usize,
+    max_changes: usize,
+    max_bytes: usize,
+}
+
+impl Default for Batcher {
+    fn default() -> Self {
+        Batcher::new(MAX_PUSH_CHANGES, MAX_PUSH_BODY_BYTES - BODY_MARGIN)
+    }
+}
+
+impl Batcher {
+    pub fn new(max_changes: usize, max_bytes: usize) -> Self {
+        Batcher {
+            changes: Vec::new(),
+            bytes: r#"{"changes":[]}"#.len(),
+            max_changes,
+            max_bytes,
+        }
+    }
+
+    fn size(change: &PushChange) -> usize {
+        // {"id":"…","ciphertext":"…"} and a comma; ids and base64 need no escaping.
+        r#"{"id":"","ciphertext":""},"#.len() + change.id.len() + change.ciphertext.len()
+    }
+
+    /// Adds a change; returns a full batch to send first when this one does not fit with it.
+    pub fn add(&mut self, change: PushChange) -> Option<Vec<PushChange>> {
+        let size = Self::size(&change);
+        let full = !self.changes.is_empty()
+            && (self.changes.len() >= self.max_changes || self.bytes + size > self.max_bytes);
+        let ready = full.then(|| self.take());
+        self.bytes += size;
+        self.changes.push(change);
+        ready
+    }
+
+    /// Whether a batch is complete by count (so it can be sent without waiting for the next change).
+    pub fn is_full(&self) -> bool {
+        self.changes.len() >= self.max_changes
+    }
+
+    /// What is gathered, if anything.
+    pub fn take(&mut self) -> Vec<PushChange> {
+        self.bytes = r#"{"changes":[]}"#.len();
+        std::mem::take(&mut self.changes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(n: usize, bytes: usize) -> PushChange {
+        PushChange {
+            id: format!("{n:032x}"),
+            ciphertext: "A".repeat(bytes),
+        }
+    }
+
+    #[test]
+    fn batches_stop_at_the_count_and_at_the_body_size() {
+        let mut by_count = Batcher::new(3, 1 << 20);
+        let sent: Vec<usize> = (0..7)
+            .filter_map(|n| by_count.add(change(n, 10)).map(|b| b.len()))
+            .collect();
+        assert_eq!(sent, [3, 3]);
+        assert_eq!(by_count.take().len(), 1);
+
+        let mut by_size = Batcher::new(500, 1000);
+        let mut batches = Vec::new();
+        for n in 0..10 {
+            if let Some(batch) = by_size.add(change(n, 300)) {
+                batches.push(batch);
+            }
+        }
+        batches.push(by_size.take());
+        assert!(batches.iter().all(|b| {
+            serde_json::to_string(&waymark_core::sync::protocol::PushRequest { changes: b.clone() })
+                .unwrap()
+                .len()
+                <= 1000
+        }));
+        assert_eq!(batches.iter().map(Vec::len).sum::<usize>(), 10);
+        // One change bigger than a whole batch still goes (alone): the server judges it.
+        let mut tiny = Batcher::new(500, 100);
+        assert!(tiny.add(change(1, 300)).is_none());
+        assert_eq!(tiny.add(change(2, 300)).map(|b| b.len()), Some(1));
+    }
+
+    #[test]
+    fn the_size_estimate_matches_the_json() {
+        let mut batcher = Batcher::new(500, usize::MAX);
+        let changes: Vec<PushChange> = (0..5).map(|n| change(n, 40 + n)).collect();
+        for c in &changes {
+            batcher.add(c.clone());
+        }
+        let json =
+            serde_json::to_string(&waymark_core::sync::protocol::PushRequest { changes }).unwrap();
+        // The estimate counts one comma too many.
+        assert_eq!(batcher.bytes, json.len() + 1);
+    }
+
+    #[test]
+    fn base64_lengths() {
+        assert_eq!(decoded_len(""), 0);
+        assert_eq!(decoded_len("AAAA"), 3);
+        assert_eq!(decoded_len("AAA="), 2);
+        assert_eq!(decoded_len("AA=="), 1);
+        // 16 bytes.
+        assert_eq!(decoded_len("AAAAAAAAAAAAAAAAAAAAAA=="), 16);
+    }
+
+    #[test]
+    fn passphrases_and_names() {
+        assert_eq!(check_new_passphrase("", ""), Err(PassphraseError::Empty));
+        assert_eq!(
+            check_new_passphrase("short", "short"),
+            Err(PassphraseError::TooShort)
+        );
+        assert_eq!(
+            check_new_passphrase("cloud lemon bicycle", "cloud lemon bicycles"),
+            Err(PassphraseError::Different)
+        );
+        assert_eq!(
+            check_new_passphrase("cloud lemon bicycle", "cloud lemon bicycle "),
+            Ok(())
+        );
+        assert_eq!(
+            check_new_passphrase("   short    ", "   short    "),
+            Err(PassphraseError::TooShort)
+        );
+        assert_eq!(check_device_name("  My phone "), Ok("My phone".into()));
+        assert!(check_device_name("   ").is_err());
+        assert!(check_device_name(&"x".repeat(61)).is_err());
+    }
+
+    #[test]
+    fn the_clock_warning_names_the_direction_and_size() {
+        assert_eq!(clock_warning(90_000), None);
+        assert_eq!(clock_warning(-120_000), None);
+        assert!(
+            clock_warning(5 * 60_000)
+                .unwrap()
+                .contains("about 5 minutes behind")
+        );
+        assert!(
+            clock_warning(-3 * 3_600_000)
+                .unwrap()
+                .contains("about 3 hours ahead")
+        );
+        assert!(
+            clock_warning(2 * 86_400_000)
+                .unwrap()
+                .contains("about 2 days behind")
+        );
+    }
+
+    #[test]
+    fn the_status_line() {
+        let words = |status: &Status, now: i64| {
+            status.words(
+                Timestamp(now),
+                |at| at.0 > 1_000_000,
+                |at| format!("T{}", at.0),
+                |at| format!("D{}", at.0),
+            )
+        };
+        let mut status = Status::default();
+        assert_eq!(
+            words(&status, 0),
+            "Sync is off. Your data is only on this device."
+        );
+        status.phase = Phase::Idle;
+        assert_eq!(words(&status, 0), "Not synced yet.");
+        status.last_synced = Some(Timestamp(2_000_000));
+        assert_eq!(words(&status, 2_010_000), "Synced just now.");
+        assert_eq!(words(&status, 2_100_000), "Synced at T2000000.");
+        status.last_synced = Some(Timestamp(5));
+        assert_eq!(words(&status, 2_100_000), "Last synced D5.");
+        status.waiting = 1;
+        assert_eq!(words(&status, 0), "1 change waiting to sync.");
+        status.phase = Phase::Offline;
+        status.waiting = 3;
+        assert_eq!(
+            words(&status, 0),
+            "You are offline. 3 changes will sync when you are back online."
+        );
+        status.phase = Phase::Problem(Problem::Removed);
+        assert_eq!(words(&status, 0), "This device is no longer part of sync.");
+    }
+}
