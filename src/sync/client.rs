@@ -24,6 +24,13 @@ pub enum ApiError {
     NotFound,
     /// 409: the space id is taken.
     Conflict,
+    /// 409 `cursor_ahead`: this device has pulled past the server's last change (the server was restored from an
+    /// older backup). Pulling again from the start is safe: applying a change twice changes nothing.
+    CursorAhead,
+    /// 409 `too_many_devices`: the space has as many devices as the server allows.
+    TooManyDevices,
+    /// 413 `space_full`: the server holds as much for this space as it allows.
+    SpaceFull,
     /// 413: the request was larger than the server takes.
     TooLarge,
     /// 429: too many requests or tries; wait and try again.
@@ -59,6 +66,9 @@ pub fn error_for(status: u16, body: Option<&ErrorBody>) -> ApiError {
     let code = body.map(|b| b.error.as_str()).unwrap_or_default();
     match (status, code) {
         (_, "weak_kdf") => ApiError::WeakKdf,
+        (_, "cursor_ahead") => ApiError::CursorAhead,
+        (_, "too_many_devices") => ApiError::TooManyDevices,
+        (_, "space_full") => ApiError::SpaceFull,
         (401, _) | (_, "unauthorized") => ApiError::Unauthorized,
         (404, _) | (_, "not_found") => ApiError::NotFound,
         (409, _) | (_, "conflict") => ApiError::Conflict,

@@ -22,6 +22,8 @@ const NO_CRYPTO: &str = "This browser cannot do the encryption that sync needs. 
      Chrome, Safari, Firefox or Edge.";
 const WEAK: &str = "The sync server asked for weaker protection for your passphrase than Waymark allows, so Waymark \
      stopped. Nothing was changed.";
+const TOO_MANY_DEVICES: &str = "This sync already has as many devices as the sync server allows. Remove a device \
+     you no longer use (on a device that is syncing), then try again.";
 const NO_SPACE_FOR_CODE: &str = "No sync was found for this code. Check the code and try again.";
 
 /// Plain words for a failed request that has no field to belong to.
@@ -30,6 +32,7 @@ pub fn api_words(error: &ApiError) -> String {
         ApiError::Offline => OFFLINE.into(),
         ApiError::TooManyRequests => TOO_MANY.into(),
         ApiError::WeakKdf => WEAK.into(),
+        ApiError::TooManyDevices => TOO_MANY_DEVICES.into(),
         ApiError::Unauthorized | ApiError::NotFound => {
             let problem = Problem::from_api(error);
             format!("{} {}", problem.headline(), problem.what_to_do())

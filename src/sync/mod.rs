@@ -34,8 +34,8 @@ use leptos::prelude::*;
 use rules::{Batcher, Phase, Problem, Status};
 use std::cell::RefCell;
 use std::time::Duration;
-use waymark_core::sync::engine::{Membership, Pulled, SyncEngine};
-use waymark_core::sync::protocol::{MAX_PULL_LIMIT, PulledChange};
+use waymark_core::sync::engine::{Incoming, Membership, Pulled, SyncEngine};
+use waymark_core::sync::protocol::MAX_PULL_LIMIT;
 use waymark_core::{KeyValueStore, Record, RecordKind, StoreError, Timestamp};
 
 /// The engine over `localStorage` (stateless, like the repository), with the browser's random source for change ids.
@@ -542,30 +542,39 @@ impl SyncRunner {
             offset = Some(self.push(engine, &auth, rest, tab, epoch).await?);
         }
 
-        // Pull.
+        // Pull, in the server's order: a change that cannot be opened is kept aside in its place, so nothing after
+        // it is applied before it and the cursor never passes a change that was not dealt with.
         let mut after = membership.cursor;
         for _ in 0..MAX_PAGES {
-            let page = auth.pull(after, MAX_PULL_LIMIT).await?;
+            let page = match auth.pull(after, MAX_PULL_LIMIT).await {
+                // The server was restored from an older copy: pull everything again (applying twice changes nothing).
+                Err(ApiError::CursorAhead) if after > 0 => {
+                    current()?;
+                    engine.update_membership(|m| m.cursor = 0)?;
+                    after = 0;
+                    continue;
+                }
+                other => other?,
+            };
             current()?;
             offset = Some(page.server_time() - clock::now().0);
-            let mut readable = Vec::new();
+            let mut incoming = Vec::with_capacity(page.changes.len());
             for pulled in &page.changes {
-                match secure::open(&key, &space, pulled).await {
-                    Some(change) => readable.push(Pulled {
+                incoming.push(match secure::open(&key, &space, pulled).await {
+                    Some(change) => Incoming::Change(Pulled {
                         change,
                         seq: pulled.seq,
                         received_at: Timestamp(pulled.received_at),
                     }),
-                    None => {
-                        current()?;
-                        // In order: what came before it first, then it is kept aside.
-                        self.apply(engine, std::mem::take(&mut readable))?;
-                        quarantine(engine, pulled)?;
-                    }
-                }
+                    None => Incoming::Unreadable {
+                        id: pulled.id.clone(),
+                        seq: pulled.seq,
+                        ciphertext: pulled.ciphertext.clone(),
+                    },
+                });
             }
             current()?;
-            self.apply(engine, readable)?;
+            self.apply(engine, incoming)?;
             lease::try_take(&LocalStore, tab, clock::now());
             if !page.more || page.next_after <= after {
                 break;
@@ -606,11 +615,11 @@ impl SyncRunner {
         Ok(offset)
     }
 
-    fn apply(&self, engine: &SyncEngine<LocalStore>, pulled: Vec<Pulled>) -> Result<(), Stop> {
-        if pulled.is_empty() {
+    fn apply(&self, engine: &SyncEngine<LocalStore>, incoming: Vec<Incoming>) -> Result<(), Stop> {
+        if incoming.is_empty() {
             return Ok(());
         }
-        let applied = engine.apply_pulled(pulled, clock::now())?;
+        let applied = engine.apply_pulled(incoming, clock::now())?;
         if applied.held > 0 {
             self.held.set(true);
         }
@@ -638,9 +647,4 @@ fn current(epoch: u64) -> Result<(), Stop> {
     } else {
         Err(Stop::Cancelled)
     }
-}
-
-fn quarantine(engine: &SyncEngine<LocalStore>, pulled: &PulledChange) -> Result<(), Stop> {
-    engine.quarantine(&pulled.id, pulled.seq, &pulled.ciphertext)?;
-    Ok(())
 }

@@ -51,6 +51,8 @@ pub enum Problem {
     NoCrypto,
     /// Some changes are too big to send; they stay on this device.
     TooLarge(usize),
+    /// The server will not store more for this space.
+    SpaceFull,
 }
 
 impl Problem {
@@ -61,7 +63,10 @@ impl Problem {
             ApiError::NotFound => Problem::SpaceGone,
             ApiError::TooManyRequests => Problem::Busy,
             ApiError::TooLarge => Problem::TooLarge(1),
+            ApiError::SpaceFull => Problem::SpaceFull,
             ApiError::Conflict
+            | ApiError::CursorAhead
+            | ApiError::TooManyDevices
             | ApiError::WeakKdf
             | ApiError::Unavailable
             | ApiError::Refused(..)
@@ -85,6 +90,7 @@ impl Problem {
                 | Problem::Server
                 | Problem::StorageFull
                 | Problem::Storage
+                | Problem::SpaceFull
         )
     }
 
@@ -106,6 +112,7 @@ impl Problem {
             Problem::StorageFull => "Sync stopped: this device's storage is full.".into(),
             Problem::Storage => "Sync stopped: this browser would not save Waymark's data.".into(),
             Problem::NoCrypto => "This browser cannot do the encryption that sync needs.".into(),
+            Problem::SpaceFull => "The sync server has no more room for your synced data.".into(),
             Problem::TooLarge(1) => {
                 "One change is too big to sync. It is still saved on this device.".into()
             }
@@ -133,6 +140,10 @@ impl Problem {
                 "Waymark will try again in a few minutes. Your data is safe on this device."
             }
             Problem::Server => "Waymark will try again later. Your data is safe on this device.",
+            Problem::SpaceFull => {
+                "Your changes are still saved on this device. Ask the service that runs the sync server for help, \
+                 or turn sync off and set it up again to start a fresh copy."
+            }
             Problem::StorageFull => {
                 "Free up some space on this phone (for example old photos or apps you no longer use). Waymark will \
                  try again."

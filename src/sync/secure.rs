@@ -93,6 +93,8 @@ pub async fn new_passphrase(
         kdf,
         auth_secret: secrets.auth_secret_b64(),
         wrapped_key,
+        // Other devices keep syncing with their own tokens; the screen does not offer signing them out (yet).
+        sign_out_other_devices: false,
     })
 }
 
