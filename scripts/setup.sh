@@ -6,6 +6,7 @@
 #                      dependencies is missing from the registry here)
 #   wasm-opt         = npm binaryen 132 from package-lock.json (Debian's 108 breaks the app at runtime)
 #   Chromium and ChromeDriver from Debian (nothing downloads a browser of its own)
+#   PostgreSQL from Debian (the sync server's tests run against a throwaway cluster of it)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +23,18 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
     say "need root for: $*"; return 1
   fi
+}
+
+# Commands to run when the script exits, last added first. Use this, never `trap … EXIT` directly, so that one
+# cleanup does not replace another.
+EXIT_HOOKS=()
+run_exit_hooks() {
+  local i
+  for ((i = ${#EXIT_HOOKS[@]} - 1; i >= 0; i--)); do eval "${EXIT_HOOKS[i]}" || true; done
+}
+on_exit() {
+  EXIT_HOOKS+=("$1")
+  trap run_exit_hooks EXIT
 }
 
 lock_version() { # the version of a package in Cargo.lock
@@ -70,6 +83,56 @@ ensure_chromium() { # the browser tests and benchmarks use /usr/bin/chromium
   say "installing Chromium from Debian"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
+postgres_bin() { # the newest installed PostgreSQL's bin directory, if any
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$dir" ] && [ -x "$dir/postgres" ] && echo "$dir"
+}
+
+ensure_postgres() {
+  postgres_bin >/dev/null && return
+  say "installing PostgreSQL from Debian"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  postgres_bin >/dev/null || { say "PostgreSQL installed, but no postgres binary under /usr/lib/postgresql"; return 1; }
+}
+
+# Starts a throwaway PostgreSQL cluster for the tests: initdb in a fresh temporary directory, listening only on a
+# Unix socket in that directory (no TCP port, so no clash with anything else running), with a database `waymark`.
+# Exports WAYMARK_TEST_DATABASE_URL and stops the cluster and removes the directory when the script exits.
+# Calling it again in the same shell reuses the running cluster. Durability is switched off: it is thrown away.
+start_test_postgres() {
+  if [ -n "${WAYMARK_TEST_PG_DIR:-}" ] && [ -S "$WAYMARK_TEST_PG_DIR/.s.PGSQL.5432" ]; then return; fi
+  local bin dir as=()
+  bin=$(postgres_bin) || { say "no PostgreSQL found (run ensure_postgres)"; return 1; }
+  # A short path: a Unix socket's path must stay under about 100 bytes.
+  dir=$(mktemp -d /tmp/waymark-pg.XXXXXX)
+  on_exit "stop_test_postgres '$dir'"
+  if [ "$(id -u)" -eq 0 ]; then # PostgreSQL refuses to run as root
+    chown postgres: "$dir"
+    as=(runuser -u postgres --)
+  fi
+  say "starting a throwaway PostgreSQL ($("$bin/postgres" --version | awk '{print $3}')) in $dir"
+  "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync \
+    >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
+  "${as[@]}" "$bin/createdb" -h "$dir" -U postgres waymark
+  export WAYMARK_TEST_PG_DIR="$dir"
+  export WAYMARK_TEST_DATABASE_URL="postgres://postgres@localhost/waymark?host=$dir"
+}
+
+stop_test_postgres() { # DIR: stops the cluster started there and removes it
+  local dir=$1 bin as=()
+  bin=$(postgres_bin) || true
+  [ "$(id -u)" -eq 0 ] && as=(runuser -u postgres --)
+  if [ -n "$bin" ] && [ -f "$dir/data/postmaster.pid" ]; then
+    "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$dir"
 }
 
 ensure_build_tools() {

@@ -1,9 +1,6 @@
-//! `/api/…`: reserved for the sync API.
-//!
-//! Until it exists every path under `/api` answers `404 {"error":"not_found"}` for any
-//! method, so an API client never mistakes the app shell (the SPA fallback) for an answer.
-//! Sync endpoints will be added to [`routes`] as specific routes; the catch-all keeps
-//! answering JSON 404s for everything else under `/api`.
+//! `/api/…`: every path under `/api` that is not a sync route ([`crate::sync`]) answers
+//! `404 {"error":"not_found"}` for any method, so an API client never mistakes the app shell
+//! (the SPA fallback) for an answer.
 
 use axum::Router;
 use axum::http::StatusCode;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::sync::store::Database;
+
 /// Where the built app lives unless told otherwise.
 pub const DEFAULT_DIST: &str = "dist";
 /// Where to listen unless told otherwise: loopback only.
@@ -13,19 +15,44 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DIST_ENV: &str = "WAYMARK_DIST";
 /// Environment variable for the listen address (an `--addr` flag wins over it).
 pub const ADDR_ENV: &str = "WAYMARK_ADDR";
+/// Where the embedded sync store (a SQLite file) lives unless told otherwise, relative to the
+/// working directory. Created at start if missing.
+pub const DEFAULT_DATA_DIR: &str = "data";
+/// The SQLite file's name inside the data directory.
+pub const SQLITE_FILE: &str = "waymark-sync.db";
+/// Environment variable for the data directory (a `--data-dir` flag wins over it).
+pub const DATA_DIR_ENV: &str = "WAYMARK_DATA";
+/// Environment variable for the database URL (a `--database-url` flag wins over it). The usual
+/// name, so platforms that provision a database find it.
+pub const DATABASE_URL_ENV: &str = "DATABASE_URL";
+/// Environment variable for the CORS origin (a `--cors-origin` flag wins over it).
+pub const CORS_ORIGIN_ENV: &str = "WAYMARK_CORS_ORIGIN";
+/// Environment variable that, set to `1` or `true`, means `--behind-proxy`.
+pub const BEHIND_PROXY_ENV: &str = "WAYMARK_BEHIND_PROXY";
 
 /// Usage text for `--help` and usage errors.
 pub const USAGE: &str = "\
-Usage: waymark-server [--dist DIR] [--addr HOST:PORT]
+Usage: waymark-server [--dist DIR] [--addr HOST:PORT] [--data-dir DIR | --database-url URL]
+                      [--cors-origin ORIGIN] [--behind-proxy]
 
-Serves the built Waymark app (Trunk's dist/ output) from memory.
+Serves the built Waymark app (Trunk's dist/ output) from memory, and the end-to-end-encrypted
+sync API under /api/sync/v1 (it stores only ciphertext).
 
 Options:
-  --dist DIR         directory to serve [env: WAYMARK_DIST] [default: dist]
-  --addr HOST:PORT   address to listen on; port 0 picks a free port
-                     [env: WAYMARK_ADDR] [default: 127.0.0.1:8080]
-  -h, --help         print this help
-  -V, --version      print the version
+  --dist DIR            directory to serve [env: WAYMARK_DIST] [default: dist]
+  --addr HOST:PORT      address to listen on; port 0 picks a free port
+                        [env: WAYMARK_ADDR] [default: 127.0.0.1:8080]
+  --data-dir DIR        directory of the embedded sync store (SQLite file waymark-sync.db),
+                        created if missing [env: WAYMARK_DATA] [default: data]
+  --database-url URL    use this database instead: postgres://USER:PASSWORD@HOST/DB for
+                        several instances sharing one PostgreSQL, or sqlite://PATH
+                        [env: DATABASE_URL]
+  --cors-origin ORIGIN  let a web app on this other origin (https://host[:port]) call the
+                        sync API; by default no CORS headers are sent [env: WAYMARK_CORS_ORIGIN]
+  --behind-proxy        rate-limit by the last X-Forwarded-For address (only behind a proxy
+                        or load balancer that sets it) [env: WAYMARK_BEHIND_PROXY=1]
+  -h, --help            print this help
+  -V, --version         print the version
 ";
 
 /// Settings for one run of the server.
@@ -35,6 +62,12 @@ pub struct Config {
     pub dist: PathBuf,
     /// `HOST:PORT` to listen on (a host name is resolved when binding).
     pub addr: String,
+    /// The sync store: by default a SQLite file in the data directory.
+    pub database: Database,
+    /// An origin allowed to call the sync API from a browser (`scheme://host[:port]`).
+    pub cors_origin: Option<String>,
+    /// Whether rate limits take the client address from `X-Forwarded-For`.
+    pub behind_proxy: bool,
 }
 
 impl Default for Config {
@@ -42,6 +75,9 @@ impl Default for Config {
         Self {
             dist: PathBuf::from(DEFAULT_DIST),
             addr: DEFAULT_ADDR.to_owned(),
+            database: Database::SqliteFile(PathBuf::from(DEFAULT_DATA_DIR).join(SQLITE_FILE)),
+            cors_origin: None,
+            behind_proxy: false,
         }
     }
 }
@@ -81,6 +117,16 @@ pub enum ConfigError {
         /// The address given.
         addr: String,
     },
+    /// The database URL is not Unicode or names no supported database. (The URL itself is not
+    /// repeated: it may hold a password.)
+    #[error("the database URL must start with postgres://, postgresql:// or sqlite:")]
+    DatabaseUrlUnsupported,
+    /// The CORS origin is not `http(s)://host[:port]`.
+    #[error("the CORS origin {origin:?} is not of the form https://host[:port]")]
+    CorsOriginMalformed {
+        /// The origin given.
+        origin: String,
+    },
 }
 
 impl Command {
@@ -95,6 +141,11 @@ impl Command {
         let env = |name: &str| env(name).filter(|value| !value.is_empty());
         let mut dist = env(DIST_ENV).map(PathBuf::from);
         let mut addr = env(ADDR_ENV);
+        let mut data_dir = env(DATA_DIR_ENV).map(PathBuf::from);
+        let mut database_url = env(DATABASE_URL_ENV);
+        let mut cors_origin = env(CORS_ORIGIN_ENV);
+        let mut behind_proxy =
+            env(BEHIND_PROXY_ENV).is_some_and(|value| value == "1" || value == "true");
 
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -118,6 +169,10 @@ impl Command {
             match flag {
                 "--dist" => dist = Some(PathBuf::from(value("--dist")?)),
                 "--addr" => addr = Some(value("--addr")?),
+                "--data-dir" => data_dir = Some(PathBuf::from(value("--data-dir")?)),
+                "--database-url" => database_url = Some(value("--database-url")?),
+                "--cors-origin" => cors_origin = Some(value("--cors-origin")?),
+                "--behind-proxy" if inline_value.is_none() => behind_proxy = true,
                 "-h" | "--help" => return Ok(Self::Help),
                 "-V" | "--version" => return Ok(Self::Version),
                 _ => {
@@ -138,11 +193,79 @@ impl Command {
         {
             return Err(ConfigError::AddrMalformed { addr });
         }
+        let database = match database_url {
+            Some(url) => parse_database_url(url)?,
+            None => Database::SqliteFile(
+                data_dir
+                    .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR))
+                    .join(SQLITE_FILE),
+            ),
+        };
+        let cors_origin = cors_origin
+            .map(|origin| {
+                let origin = origin.to_string_lossy().into_owned();
+                if is_origin(&origin) {
+                    Ok(origin)
+                } else {
+                    Err(ConfigError::CorsOriginMalformed { origin })
+                }
+            })
+            .transpose()?;
         Ok(Self::Serve(Config {
             dist: dist.unwrap_or_else(|| PathBuf::from(DEFAULT_DIST)),
             addr,
+            database,
+            cors_origin,
+            behind_proxy,
         }))
     }
+}
+
+/// `postgres://…` (or `postgresql://…`) as is; `sqlite://PATH` or `sqlite:PATH` as a file
+/// (`sqlite::memory:` in memory).
+fn parse_database_url(url: OsString) -> Result<Database, ConfigError> {
+    let url = url
+        .into_string()
+        .map_err(|_| ConfigError::DatabaseUrlUnsupported)?;
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Database::Postgres(url));
+    }
+    if url == "sqlite::memory:" {
+        return Ok(Database::SqliteMemory);
+    }
+    match url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        Some(path) if !path.is_empty() => Ok(Database::SqliteFile(PathBuf::from(path))),
+        _ => Err(ConfigError::DatabaseUrlUnsupported),
+    }
+}
+
+/// Whether `text` is a web origin: `http://` or `https://`, a host of letters, digits, `-`
+/// and `.` (or a bracketed IPv6 address), an optional port, and nothing else.
+fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(':') && !port.contains(']') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    let host_ok = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        !inner.is_empty() && inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':')
+    } else {
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    };
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()));
+    host_ok && port_ok
 }
 
 #[cfg(test)]
@@ -163,7 +286,15 @@ mod tests {
         Command::Serve(Config {
             dist: PathBuf::from(dist),
             addr: addr.to_owned(),
+            ..Config::default()
         })
+    }
+
+    fn serve_with(args: &[&str], env: &[(&str, &str)]) -> Config {
+        match parse(args, env) {
+            Ok(Command::Serve(config)) => config,
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -202,6 +333,108 @@ mod tests {
             parse(&[], &[(DIST_ENV, ""), (ADDR_ENV, "")]),
             Ok(serve("dist", "127.0.0.1:8080"))
         );
+    }
+
+    #[test]
+    fn the_sync_store_defaults_to_sqlite_in_the_data_dir() {
+        let sqlite = |dir: &str| Database::SqliteFile(PathBuf::from(dir).join(SQLITE_FILE));
+        assert_eq!(serve_with(&[], &[]).database, sqlite("data"));
+        assert_eq!(
+            serve_with(&[], &[(DATA_DIR_ENV, "/var/lib/waymark")]).database,
+            sqlite("/var/lib/waymark")
+        );
+        assert_eq!(
+            serve_with(&["--data-dir=here"], &[(DATA_DIR_ENV, "/x")]).database,
+            sqlite("here")
+        );
+    }
+
+    #[test]
+    fn a_database_url_wins_over_the_data_dir() {
+        let url = "postgres://waymark:secret@db.internal/waymark";
+        let env = [(DATABASE_URL_ENV, url), (DATA_DIR_ENV, "/x")];
+        assert_eq!(
+            serve_with(&[], &env).database,
+            Database::Postgres(url.to_owned())
+        );
+        assert_eq!(
+            serve_with(&["--database-url", "sqlite:///srv/w.db"], &env).database,
+            Database::SqliteFile(PathBuf::from("/srv/w.db"))
+        );
+        assert_eq!(
+            serve_with(&["--database-url", "sqlite:rel.db"], &[]).database,
+            Database::SqliteFile(PathBuf::from("rel.db"))
+        );
+        assert_eq!(
+            serve_with(&["--database-url=sqlite::memory:"], &[]).database,
+            Database::SqliteMemory
+        );
+        assert_eq!(
+            serve_with(&["--database-url", "postgresql://h/db"], &[]).database,
+            Database::Postgres("postgresql://h/db".to_owned())
+        );
+        for bad in ["mysql://u:p@h/db", "sqlite:", "", "db.sqlite"] {
+            assert_eq!(
+                parse(&["--database-url", bad], &[]),
+                Err(ConfigError::DatabaseUrlUnsupported),
+                "{bad:?}"
+            );
+        }
+        // The error never repeats the URL (it may hold a password).
+        assert!(
+            !ConfigError::DatabaseUrlUnsupported
+                .to_string()
+                .contains("secret")
+        );
+        assert!(!format!("{:?}", Database::Postgres(url.to_owned())).contains("secret"));
+    }
+
+    #[test]
+    fn cors_origin_and_proxy() {
+        let config = serve_with(&[], &[]);
+        assert_eq!((config.cors_origin, config.behind_proxy), (None, false));
+        for good in [
+            "https://app.example.org",
+            "http://localhost:8080",
+            "http://[::1]:3000",
+        ] {
+            assert_eq!(
+                serve_with(&["--cors-origin", good], &[])
+                    .cors_origin
+                    .as_deref(),
+                Some(good)
+            );
+        }
+        for bad in [
+            "app.example.org",
+            "https://app.example.org/",
+            "https://app.example.org/path",
+            "https://",
+            "https://a.example:",
+            "https://a.example:99999x",
+            "*",
+        ] {
+            assert_eq!(
+                parse(&["--cors-origin", bad], &[]),
+                Err(ConfigError::CorsOriginMalformed {
+                    origin: bad.to_owned()
+                }),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            serve_with(&[], &[(CORS_ORIGIN_ENV, "https://a.example")])
+                .cors_origin
+                .as_deref(),
+            Some("https://a.example")
+        );
+        assert!(serve_with(&["--behind-proxy"], &[]).behind_proxy);
+        assert!(serve_with(&[], &[(BEHIND_PROXY_ENV, "1")]).behind_proxy);
+        assert!(!serve_with(&[], &[(BEHIND_PROXY_ENV, "0")]).behind_proxy);
+        assert!(matches!(
+            parse(&["--behind-proxy=yes"], &[]),
+            Err(ConfigError::UnexpectedArgument { .. })
+        ));
     }
 
     #[test]

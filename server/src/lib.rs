@@ -6,13 +6,14 @@
 //! - `GET`/`HEAD` of a file, with brotli/gzip negotiation, strong ETags and 304s, immutable
 //!   caching for Trunk's content-hashed names and `no-cache` for the rest;
 //! - the SPA fallback: extension-less paths that are not files get `index.html`;
-//! - `/api/…`, reserved for the sync API (JSON 404s for now), and `GET /healthz`;
+//! - the end-to-end-encrypted sync API under `/api/sync/v1` ([`sync`]), over SQLite or PostgreSQL;
+//! - JSON 404s for every other path under `/api`, and `GET /healthz` (which also asks the database);
 //! - security headers, including a CSP that allows exactly `index.html`'s inline scripts,
 //!   on every response;
 //! - one log line per request.
 //!
-//! The binary (`src/main.rs`) parses [`config`], loads the assets, binds, prints
-//! `Waymark is running at http://HOST:PORT/` and runs [`server::serve`] until SIGINT/SIGTERM.
+//! The binary (`src/main.rs`) parses [`config`], loads the assets, opens the sync store (migrating it), binds,
+//! prints `Waymark is running at http://HOST:PORT/` and runs [`server::serve`] until SIGINT/SIGTERM.
 
 pub mod api;
 pub mod caching;
@@ -28,6 +29,7 @@ mod responses;
 pub mod server;
 pub mod static_assets;
 pub mod static_files;
+pub mod sync;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -37,12 +39,15 @@ use axum::routing::get;
 pub use config::{Command, Config, ConfigError};
 pub use headers::SecurityHeaders;
 pub use static_assets::{Asset, LoadError, StaticAssets};
+pub use sync::{SyncApi, SyncConfig};
 
-/// State shared by every handler. The sync API will add its own fields here.
+/// State shared by every handler.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The built app.
     pub assets: StaticAssets,
+    /// The sync API's store and rate limits.
+    pub sync: SyncApi,
 }
 
 impl FromRef<AppState> for StaticAssets {
@@ -51,15 +56,22 @@ impl FromRef<AppState> for StaticAssets {
     }
 }
 
-/// The complete router for a loaded build. New routes (the sync API) belong inside this
-/// function — in [`api::routes`] — so that they get the security headers and logging too.
-pub fn router(assets: StaticAssets) -> Router {
+impl FromRef<AppState> for SyncApi {
+    fn from_ref(state: &AppState) -> Self {
+        state.sync.clone()
+    }
+}
+
+/// The complete router for a loaded build and a sync store. New routes belong inside this
+/// function, so that they get the security headers and logging too.
+pub fn router(assets: StaticAssets, sync: SyncApi) -> Router {
     let security = SecurityHeaders::new(assets.content_security_policy().clone());
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(sync::routes(&sync.config))
         .merge(api::routes())
         .fallback(static_files::serve)
-        .with_state(AppState { assets })
+        .with_state(AppState { assets, sync })
         .layer(middleware::map_response_with_state(
             security,
             headers::add_security_headers,

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -12,7 +13,8 @@ use tokio::sync::oneshot;
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting connections
-/// and waits up to `drain_timeout` for open ones to finish.
+/// and waits up to `drain_timeout` for open ones to finish. Handlers can read each connection's
+/// peer address (`ConnectInfo<SocketAddr>`; the sync API's rate limits use it).
 pub async fn serve<F>(
     listener: TcpListener,
     app: Router,
@@ -28,7 +30,11 @@ where
         // The receiver is only gone if serving already ended.
         let _ = signalled_tx.send(());
     };
-    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown);
     let drain_deadline = async move {
         if signalled_rx.await.is_err() {
             std::future::pending::<()>().await;

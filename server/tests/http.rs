@@ -51,7 +51,7 @@ fn assert_security_headers(reply: &Reply) {
 
 #[tokio::test]
 async fn serves_each_type_with_its_mime_type() {
-    let app = app();
+    let app = app().await;
     let cases = [
         ("/", "text/html; charset=utf-8"),
         ("/index.html", "text/html; charset=utf-8"),
@@ -83,7 +83,7 @@ async fn serves_each_type_with_its_mime_type() {
 
 #[tokio::test]
 async fn negotiates_brotli_and_gzip_and_both_decompress_to_the_original() {
-    let app = app();
+    let app = app().await;
     let files: [(String, Vec<u8>); 5] = [
         ("/".to_owned(), common::index_html().into_bytes()),
         (format!("/{JS}"), common::js()),
@@ -128,7 +128,7 @@ async fn negotiates_brotli_and_gzip_and_both_decompress_to_the_original() {
 
 #[tokio::test]
 async fn honours_q_values() {
-    let app = app();
+    let app = app().await;
     let path = format!("/{JS}");
     let coding = |reply: &Reply| reply.header("content-encoding").map(str::to_owned);
     let cases: [(&str, Option<&str>); 9] = [
@@ -154,7 +154,7 @@ async fn honours_q_values() {
 
 #[tokio::test]
 async fn binary_types_are_never_compressed_and_do_not_vary() {
-    let app = app();
+    let app = app().await;
     let reply = request(
         &app,
         Method::GET,
@@ -170,7 +170,7 @@ async fn binary_types_are_never_compressed_and_do_not_vary() {
 
 #[tokio::test]
 async fn hashed_files_are_immutable_and_the_rest_revalidate() {
-    let app = app();
+    let app = app().await;
     for path in [format!("/{JS}"), format!("/{WASM}"), format!("/{CSS}")] {
         let reply = get(&app, &path).await;
         assert_eq!(reply.header("cache-control"), Some(IMMUTABLE), "{path}");
@@ -191,7 +191,7 @@ async fn hashed_files_are_immutable_and_the_rest_revalidate() {
 
 #[tokio::test]
 async fn strong_etags_and_conditional_requests() {
-    let app = app();
+    let app = app().await;
     let path = format!("/{JS}");
     let plain = get(&app, &path).await;
     let etag = plain.header("etag").expect("etag").to_owned();
@@ -260,7 +260,7 @@ async fn strong_etags_and_conditional_requests() {
 
 #[tokio::test]
 async fn client_routes_fall_back_to_index_html() {
-    let app = app();
+    let app = app().await;
     let index = get(&app, "/").await;
     for path in [
         "/mood",
@@ -285,7 +285,7 @@ async fn client_routes_fall_back_to_index_html() {
 
 #[tokio::test]
 async fn missing_files_with_an_extension_are_404_not_index_html() {
-    let app = app();
+    let app = app().await;
     for path in [
         "/missing-0000000000000000.js",
         "/waymark-0000000000000000.js",
@@ -306,7 +306,7 @@ async fn missing_files_with_an_extension_are_404_not_index_html() {
 
 #[tokio::test]
 async fn api_paths_are_reserved_json_404s() {
-    let app = app();
+    let app = app().await;
     for (method, path) in [
         (Method::GET, "/api/anything"),
         (Method::GET, "/api"),
@@ -332,13 +332,13 @@ async fn api_paths_are_reserved_json_404s() {
 
 #[tokio::test]
 async fn healthz_reports_ok() {
-    let app = app();
+    let app = app().await;
     let reply = get(&app, "/healthz").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.header("content-type"), Some("application/json"));
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     let body: serde_json::Value = serde_json::from_slice(&reply.body).expect("json");
-    assert_eq!(body, serde_json::json!({"status": "ok"}));
+    assert_eq!(body, serde_json::json!({"status": "ok", "database": "ok"}));
     assert_security_headers(&reply);
 
     let head = request(&app, Method::HEAD, "/healthz", &[]).await;
@@ -348,7 +348,7 @@ async fn healthz_reports_ok() {
 
 #[tokio::test]
 async fn other_methods_are_405() {
-    let app = app();
+    let app = app().await;
     for (method, path) in [
         (Method::POST, "/"),
         (Method::POST, "/index.html"),
@@ -372,7 +372,7 @@ async fn other_methods_are_405() {
 
 #[tokio::test]
 async fn path_traversal_is_rejected() {
-    let app = app();
+    let app = app().await;
     for path in [
         "/../index.html",
         "/icons/../index.html",
@@ -393,7 +393,7 @@ async fn path_traversal_is_rejected() {
 
 #[tokio::test]
 async fn security_headers_and_csp_on_200_304_404() {
-    let app = app();
+    let app = app().await;
     let ok = get(&app, "/").await;
     assert_eq!(ok.status, StatusCode::OK);
     assert_security_headers(&ok);
@@ -416,7 +416,7 @@ async fn security_headers_and_csp_on_200_304_404() {
 
 #[tokio::test]
 async fn csp_allows_exactly_the_inline_script_and_nothing_remote() {
-    let app = app();
+    let app = app().await;
     let reply = get(&app, "/").await;
     let csp = reply.header("content-security-policy").expect("csp");
 
@@ -447,7 +447,7 @@ async fn csp_allows_exactly_the_inline_script_and_nothing_remote() {
 
 #[tokio::test]
 async fn head_has_the_get_headers_and_no_body() {
-    let app = app();
+    let app = app().await;
     for (path, accept) in [
         ("/", "br"),
         ("/mood", "gzip"),

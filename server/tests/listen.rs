@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use waymark_server::server::serve;
-use waymark_server::{StaticAssets, router};
+use waymark_server::sync::store::{Database, Store};
+use waymark_server::{StaticAssets, SyncApi, SyncConfig, router};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -58,7 +59,13 @@ async fn fetch(addr: SocketAddr, method: &str, path: &str) -> RawResponse {
 #[tokio::test]
 async fn serves_over_tcp_on_an_ephemeral_port_and_shuts_down_gracefully() {
     let dir = common::dist();
-    let app = router(StaticAssets::load(dir.path()).expect("load"));
+    let store = Store::connect(&Database::SqliteMemory)
+        .await
+        .expect("store");
+    let app = router(
+        StaticAssets::load(dir.path()).expect("load"),
+        SyncApi::new(store, SyncConfig::default()),
+    );
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     assert_ne!(addr.port(), 0);
@@ -138,11 +145,18 @@ fn wait_with_timeout(child: &mut Child) -> ExitStatus {
 #[test]
 fn the_binary_announces_its_address_serves_and_stops_on_sigterm() {
     let dir = common::dist();
+    let data = tempfile::tempdir().expect("tempdir");
+    // A data directory that does not exist yet: the server creates it.
+    let data_dir = data.path().join("nested").join("data");
     let child = Command::new(env!("CARGO_BIN_EXE_waymark-server"))
         .args(["--addr", "127.0.0.1:0", "--dist"])
         .arg(dir.path())
+        .arg("--data-dir")
+        .arg(&data_dir)
         .env_remove("WAYMARK_DIST")
         .env_remove("WAYMARK_ADDR")
+        .env_remove("WAYMARK_DATA")
+        .env_remove("DATABASE_URL")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -181,7 +195,20 @@ fn the_binary_announces_its_address_serves_and_stops_on_sigterm() {
         "{}",
         health.head
     );
-    assert_eq!(health.body, br#"{"status":"ok"}"#);
+    assert_eq!(health.body, br#"{"status":"ok","database":"ok"}"#);
+    assert!(
+        data_dir.join("waymark-sync.db").is_file(),
+        "the SQLite store is in the data directory"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&data_dir)
+            .expect("data dir")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "the data directory is private");
+    }
     let mood = runtime.block_on(fetch(addr, "GET", "/mood"));
     assert_eq!(mood.body, common::index_html().as_bytes());
 
@@ -208,6 +235,7 @@ fn the_binary_announces_its_address_serves_and_stops_on_sigterm() {
         "{stderr}"
     );
     assert!(!stderr.contains("status\":\"ok"), "bodies are never logged");
+    assert!(stderr.contains("sync store ready"), "{stderr}");
 }
 
 #[test]

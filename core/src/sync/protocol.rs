@@ -50,6 +50,21 @@ pub const MAX_PUSH_CHANGES: usize = 500;
 pub const MAX_CHANGE_BYTES: usize = 64 * 1024;
 /// The most changes one pull returns, and the default when `limit` is not given.
 pub const MAX_PULL_LIMIT: u32 = 500;
+/// The largest push request body the server accepts, in bytes of JSON (a larger one is refused with 413
+/// `too_large`). A device fills a batch until the next change would take it past this (or past
+/// [`MAX_PUSH_CHANGES`]): 4 MiB holds 500 changes of about 5 KiB of ciphertext each (they are usually far smaller),
+/// or 47 changes of the largest size.
+pub const MAX_PUSH_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// The largest body of any other request (create, join, passphrase change), in bytes.
+pub const MAX_SMALL_BODY_BYTES: usize = 16 * 1024;
+/// The longest device name, in characters.
+pub const MAX_DEVICE_NAME_CHARS: usize = 60;
+/// The longest wrapped data key the server stores, in bytes (after base64 decoding).
+pub const MAX_WRAPPED_KEY_BYTES: usize = 1024;
+/// The longest Argon2id salt the server stores, in bytes.
+pub const MAX_SALT_BYTES: usize = 64;
+/// The length of an auth secret (passphrase or recovery code), in bytes.
+pub const AUTH_SECRET_BYTES: usize = 32;
 
 /// Argon2id parameters for stretching a passphrase, stored with the space.
 ///

@@ -10,7 +10,8 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use tempfile::TempDir;
 use tower::ServiceExt as _;
-use waymark_server::{StaticAssets, router};
+use waymark_server::sync::store::{Database, Store};
+use waymark_server::{StaticAssets, SyncApi, SyncConfig, router};
 
 pub const JS: &str = "waymark-3f2a9c1b0d4e5f67.js";
 pub const WASM: &str = "waymark-3f2a9c1b0d4e5f67_bg.wasm";
@@ -111,11 +112,19 @@ pub fn write_dist(root: &Path) {
     }
 }
 
-/// The router over a freshly written fixture.
-pub fn app() -> Router {
+/// The router over a freshly written fixture, with an in-memory sync store.
+pub async fn app() -> Router {
+    let store = Store::connect(&Database::SqliteMemory)
+        .await
+        .expect("in-memory store");
+    app_with(store, SyncConfig::default())
+}
+
+/// The router over a freshly written fixture, with this sync store and configuration.
+pub fn app_with(store: Store, config: SyncConfig) -> Router {
     let dir = dist();
     let assets = StaticAssets::load(dir.path()).expect("load fixture");
-    router(assets)
+    router(assets, SyncApi::new(store, config))
 }
 
 pub struct Reply {

@@ -1,0 +1,63 @@
+//! [`Authed`]: the device a request's token belongs to, checked against the space in its path.
+
+use axum::extract::{FromRef, FromRequestParts, RawPathParams};
+use axum::http::header;
+use axum::http::request::Parts;
+use waymark_core::sync::protocol::Id;
+
+use super::SyncApi;
+use super::error::ApiError;
+use super::secrets;
+use super::store::SyncStore as _;
+use super::validate;
+
+/// A request from a current device of the space in its path (`Authorization: Bearer <token>`).
+///
+/// Refused with 401 `unauthorized` when the header is missing or malformed, when the token names a device the
+/// space does not have (another space's device, or a removed one), or when its secret does not match.
+#[derive(Debug, Clone)]
+pub struct Authed {
+    pub space_id: Id,
+    pub device_id: Id,
+}
+
+impl<S> FromRequestParts<S> for Authed
+where
+    SyncApi: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let api = SyncApi::from_ref(state);
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::bad_request("The path is not valid."))?;
+        let space_id = params
+            .iter()
+            .find_map(|(name, value)| (name == "space").then(|| value.to_owned()))
+            .unwrap_or_default();
+        validate::id(&space_id)?;
+
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthorized)?;
+        let (device_id, presented) =
+            secrets::parse_token(token.trim()).ok_or_else(ApiError::unauthorized)?;
+        let stored = api
+            .store
+            .device_token_hash(&space_id, device_id)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        if !secrets::same_hash(&presented, &stored) {
+            return Err(ApiError::unauthorized());
+        }
+        Ok(Self {
+            space_id,
+            device_id: device_id.to_owned(),
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! The sync API under [`API_PREFIX`]: end-to-end-encrypted sync between one person's devices.
+//!
+//! The wire contract is `waymark_core::sync::protocol` (its module doc has the endpoint table). The server holds
+//! only what that contract lets it see: random ids, key-derivation parameters, SHA-256 hashes of auth secrets
+//! and tokens, wrapped keys it cannot unwrap, and ciphertext. There are no accounts: a device proves it knows the
+//! passphrase (or recovery code) once, by a secret derived from it, and then uses its own revocable token.
+//!
+//! - [`store`]: the [`SyncStore`](store::SyncStore) trait, SQLite and PostgreSQL.
+//! - [`handlers`]: one function per endpoint.
+//! - [`auth`]: device tokens on requests; [`secrets`]: ids, tokens and hashes.
+//! - [`validate`]: checks on everything a device sends; [`body`]: the JSON body extractor.
+//! - [`rate_limit`]: per-address and per-space limits on the endpoints that need no token.
+//! - [`error`]: the JSON error answers.
+//!
+//! Every sync route also gets: a body limit ([`MAX_PUSH_BODY_BYTES`] for pushes, [`MAX_SMALL_BODY_BYTES`] for the
+//! rest), a [`REQUEST_TIMEOUT`], `Cache-Control: no-store`, and no CORS headers unless an origin is configured
+//! (the app is served from the same origin, so it needs none).
+
+pub mod auth;
+pub mod body;
+pub mod error;
+pub mod handlers;
+pub mod rate_limit;
+pub mod secrets;
+pub mod store;
+pub mod validate;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse as _, Response};
+use axum::routing::{delete, get, post, put};
+use tower_http::cors::CorsLayer;
+use waymark_core::sync::protocol::{API_PREFIX, MAX_PUSH_BODY_BYTES, MAX_SMALL_BODY_BYTES};
+
+use self::error::ApiError;
+use self::rate_limit::{Quotas, RateLimits};
+use self::store::Store;
+
+/// The longest a sync request may take, body upload included; then it is answered 503 `unavailable` (and a
+/// database transaction it had open is rolled back).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How the sync API behaves (apart from where its store is). The default: no CORS, the TCP peer
+/// as the client address, [`Quotas::default`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// An origin (`https://app.example`) allowed to call the API from a browser; `None` sends no CORS headers.
+    pub cors_origin: Option<HeaderValue>,
+    /// Whether the client address for rate limits comes from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub behind_proxy: bool,
+    /// The rate limits.
+    pub quotas: Quotas,
+}
+
+/// The sync API's shared state: the store and this instance's rate limiters. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SyncApi {
+    pub store: Store,
+    pub config: Arc<SyncConfig>,
+    limits: Arc<RateLimits>,
+}
+
+impl SyncApi {
+    pub fn new(store: Store, config: SyncConfig) -> Self {
+        Self {
+            store,
+            limits: Arc::new(RateLimits::new(&config.quotas)),
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// The sync routes (to be merged into the app's router, whose state gives a [`SyncApi`]).
+pub fn routes<S>(config: &SyncConfig) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    SyncApi: axum::extract::FromRef<S>,
+{
+    let small = Router::new()
+        .route("/spaces", post(handlers::create_space))
+        .route("/spaces/{space}", delete(handlers::delete_space))
+        .route("/spaces/{space}/kdf", get(handlers::kdf))
+        .route(
+            "/spaces/{space}/devices",
+            post(handlers::join).get(handlers::devices),
+        )
+        .route(
+            "/spaces/{space}/devices/{device}",
+            delete(handlers::remove_device),
+        )
+        .route(
+            "/spaces/{space}/passphrase",
+            put(handlers::change_passphrase),
+        )
+        .layer(DefaultBodyLimit::max(MAX_SMALL_BODY_BYTES));
+    let changes = Router::new()
+        .route(
+            "/spaces/{space}/changes",
+            post(handlers::push).get(handlers::pull),
+        )
+        .layer(DefaultBodyLimit::max(MAX_PUSH_BODY_BYTES));
+    let mut api = Router::new()
+        .nest(API_PREFIX, small.merge(changes))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(time_limit));
+    if let Some(origin) = &config.cors_origin {
+        api = api.layer(
+            CorsLayer::new()
+                .allow_origin(origin.clone())
+                .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .max_age(Duration::from_secs(3600)),
+        );
+    }
+    api
+}
+
+/// Answers 503 `unavailable` if the request is not done within [`REQUEST_TIMEOUT`].
+async fn time_limit(request: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(timeout = ?REQUEST_TIMEOUT, "sync request timed out");
+            ApiError::unavailable().into_response()
+        }
+    }
+}
+
+/// A known sync path with a method it does not have.
+async fn method_not_allowed() -> Response {
+    let mut error = ApiError::bad_request("This method is not allowed here.");
+    error.status = axum::http::StatusCode::METHOD_NOT_ALLOWED;
+    error.into_response()
+}
+
+/// The server's time: milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        })
+}

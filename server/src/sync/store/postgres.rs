@@ -1,0 +1,330 @@
+//! The shared store: PostgreSQL, for deployments where several stateless server instances share one database.
+//!
+//! Transactions run at PostgreSQL's default READ COMMITTED isolation. A push locks its space's row
+//! (`SELECT … FOR UPDATE`) before it looks for already-stored change ids and allocates seqs, and keeps the lock
+//! until it commits, so pushes to one space, from any instance, take turns: seqs are gapless and commit in order,
+//! and a retried change id is always found. Pushes to different spaces do not wait for each other.
+
+use std::collections::HashMap;
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, QueryBuilder};
+
+use super::sql::{
+    ALLOCATE_SEQS, DELETE_DEVICE, DELETE_SPACE, INSERT_CHANGES, INSERT_DEVICE, INSERT_SPACE,
+    SELECT_CHANGES, SELECT_DEVICES, SELECT_RECEIPTS, SELECT_SECRETS, SELECT_TOKEN_HASH, SecretsRow,
+    TOUCH_DEVICE, UPDATE_PASSPHRASE, change_from_row, device_from_row, secrets_from_row,
+};
+use super::{
+    DeviceRow, Hash, NewChange, NewDevice, NewSpace, Outcome, Receipt, SEEN_GRANULARITY_MS,
+    SpaceSecrets, StoreError, StoredChange, StoredKdf, SyncStore, migrations, push_plan, to_hash,
+};
+
+/// Connections per instance. Several instances share the database's own limit (100 by default).
+const MAX_CONNECTIONS: u32 = 10;
+/// How long a request waits for a free connection before failing.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Locks a space's row for the rest of the transaction (pushes and deletes take turns per space).
+const LOCK_SPACE: &str = "SELECT next_seq FROM spaces WHERE space_id = $1 FOR UPDATE";
+/// Keeps a space from being deleted until this transaction (adding a device) commits.
+const SHARE_SPACE: &str = "SELECT next_seq FROM spaces WHERE space_id = $1 FOR SHARE";
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://…`) and migrates the database.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(PgConnectOptions::from_str(url)?, MAX_CONNECTIONS).await
+    }
+
+    /// Connects with options already parsed, with at most `max_connections`.
+    pub async fn connect_with(
+        options: PgConnectOptions,
+        max_connections: u32,
+    ) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        migrations::postgres().await?.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl SyncStore for PostgresStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_space(
+        &self,
+        space: &NewSpace,
+        device: &NewDevice,
+        now: i64,
+    ) -> Result<Outcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(INSERT_SPACE)
+            .bind(&space.space_id)
+            .bind(&space.kdf.algorithm)
+            .bind(i64::from(space.kdf.memory_kib))
+            .bind(i64::from(space.kdf.iterations))
+            .bind(i64::from(space.kdf.parallelism))
+            .bind(&space.kdf.salt)
+            .bind(&space.passphrase_hash[..])
+            .bind(&space.wrapped_key)
+            .bind(&space.recovery_hash[..])
+            .bind(&space.recovery_wrapped_key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if inserted == 0 {
+            return Ok(Outcome::Taken);
+        }
+        insert_device(&mut tx, &space.space_id, device, now).await?;
+        tx.commit().await?;
+        Ok(Outcome::Done)
+    }
+
+    async fn space_secrets(&self, space_id: &str) -> Result<Option<SpaceSecrets>, StoreError> {
+        let row: Option<SecretsRow> = sqlx::query_as(SELECT_SECRETS)
+            .bind(space_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(secrets_from_row).transpose()
+    }
+
+    async fn add_device(
+        &self,
+        space_id: &str,
+        device: &NewDevice,
+        now: i64,
+    ) -> Result<Outcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let exists: Option<i64> = sqlx::query_scalar(SHARE_SPACE)
+            .bind(space_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Ok(Outcome::Missing);
+        }
+        insert_device(&mut tx, space_id, device, now).await?;
+        tx.commit().await?;
+        Ok(Outcome::Done)
+    }
+
+    async fn device_token_hash(
+        &self,
+        space_id: &str,
+        device_id: &str,
+    ) -> Result<Option<Hash>, StoreError> {
+        let hash: Option<Vec<u8>> = sqlx::query_scalar(SELECT_TOKEN_HASH)
+            .bind(space_id)
+            .bind(device_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        hash.map(to_hash).transpose()
+    }
+
+    async fn devices(&self, space_id: &str) -> Result<Vec<DeviceRow>, StoreError> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(SELECT_DEVICES)
+            .bind(space_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(device_from_row).collect())
+    }
+
+    async fn remove_device(&self, space_id: &str, device_id: &str) -> Result<Outcome, StoreError> {
+        let removed = sqlx::query(DELETE_DEVICE)
+            .bind(space_id)
+            .bind(device_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(if removed == 0 {
+            Outcome::Missing
+        } else {
+            Outcome::Done
+        })
+    }
+
+    async fn push(
+        &self,
+        space_id: &str,
+        device_id: &str,
+        changes: &[NewChange],
+        now: i64,
+    ) -> Result<Option<Vec<Receipt>>, StoreError> {
+        // The space's row lock, held to commit: seqs are allocated and committed with no other push to this space
+        // in between, and a concurrent retry of the same change ids waits and then finds them.
+        let mut tx = self.pool.begin().await?;
+        let next: Option<i64> = sqlx::query_scalar(LOCK_SPACE)
+            .bind(space_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if next.is_none() {
+            return Ok(None);
+        }
+
+        let stored = if changes.is_empty() {
+            HashMap::new()
+        } else {
+            let mut query = QueryBuilder::<Postgres>::new(SELECT_RECEIPTS);
+            query.push_bind(space_id).push(" AND change_id IN (");
+            let mut ids = query.separated(", ");
+            for change in changes {
+                ids.push_bind(change.id.as_str());
+            }
+            query.push(")");
+            let rows: Vec<(String, i64, i64)> = query.build_query_as().fetch_all(&mut *tx).await?;
+            rows.into_iter()
+                .map(|(id, seq, received_at)| (id, Receipt { seq, received_at }))
+                .collect()
+        };
+
+        let new = push_plan::new_changes(changes, &stored);
+        let mut first_seq = 0;
+        if !new.is_empty() {
+            let count =
+                i64::try_from(new.len()).expect("a push holds at most a few hundred changes");
+            let after: i64 = sqlx::query_scalar(ALLOCATE_SEQS)
+                .bind(space_id)
+                .bind(count)
+                .fetch_one(&mut *tx)
+                .await?;
+            first_seq = after - count;
+            let mut insert = QueryBuilder::<Postgres>::new(INSERT_CHANGES);
+            insert.push_values((first_seq..).zip(&new), |mut row, (seq, change)| {
+                row.push_bind(space_id)
+                    .push_bind(seq)
+                    .push_bind(change.id.as_str())
+                    .push_bind(device_id)
+                    .push_bind(now)
+                    .push_bind(change.ciphertext.as_slice());
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        sqlx::query(TOUCH_DEVICE)
+            .bind(space_id)
+            .bind(device_id)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(push_plan::receipts(
+            changes, stored, &new, first_seq, now,
+        )))
+    }
+
+    async fn pull(
+        &self,
+        space_id: &str,
+        device_id: &str,
+        after: i64,
+        limit: u32,
+        now: i64,
+    ) -> Result<(Vec<StoredChange>, bool), StoreError> {
+        let mut rows: Vec<(String, i64, i64, String, Vec<u8>)> = sqlx::query_as(SELECT_CHANGES)
+            .bind(space_id)
+            .bind(after)
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        // Only a write when the last note is older than a minute, so most pulls only read.
+        sqlx::query(TOUCH_DEVICE)
+            .bind(space_id)
+            .bind(device_id)
+            .bind(now)
+            .bind(now - SEEN_GRANULARITY_MS)
+            .execute(&self.pool)
+            .await?;
+        Ok((rows.into_iter().map(change_from_row).collect(), more))
+    }
+
+    async fn change_passphrase(
+        &self,
+        space_id: &str,
+        kdf: &StoredKdf,
+        passphrase_hash: &Hash,
+        wrapped_key: &[u8],
+    ) -> Result<Outcome, StoreError> {
+        let changed = sqlx::query(UPDATE_PASSPHRASE)
+            .bind(space_id)
+            .bind(&kdf.algorithm)
+            .bind(i64::from(kdf.memory_kib))
+            .bind(i64::from(kdf.iterations))
+            .bind(i64::from(kdf.parallelism))
+            .bind(&kdf.salt)
+            .bind(&passphrase_hash[..])
+            .bind(wrapped_key)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(if changed == 0 {
+            Outcome::Missing
+        } else {
+            Outcome::Done
+        })
+    }
+
+    async fn delete_space(&self, space_id: &str) -> Result<Outcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Waits for a push in progress, so no change is inserted after its space's rows are gone.
+        sqlx::query(LOCK_SPACE)
+            .bind(space_id)
+            .execute(&mut *tx)
+            .await?;
+        let [changes, devices, space] = DELETE_SPACE;
+        for statement in [changes, devices] {
+            sqlx::query(statement)
+                .bind(space_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let deleted = sqlx::query(space)
+            .bind(space_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(if deleted == 0 {
+            Outcome::Missing
+        } else {
+            Outcome::Done
+        })
+    }
+}
+
+async fn insert_device(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    space_id: &str,
+    device: &NewDevice,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(INSERT_DEVICE)
+        .bind(space_id)
+        .bind(&device.device_id)
+        .bind(&device.token_hash[..])
+        .bind(&device.name)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! The backend-neutral part of a push: which changes are new, and each change's receipt.
+//!
+//! A push may carry change ids the space already holds (a retry after a lost answer) or the same id twice. Those
+//! get the receipt of the change's first storing and store nothing; every other change is new and gets the next
+//! seq, in the order sent.
+
+use std::collections::HashMap;
+
+use super::{NewChange, Receipt};
+
+/// The changes of a push that are new to the space: first occurrences of ids not in `stored`, in the order sent.
+pub fn new_changes<'a>(
+    changes: &'a [NewChange],
+    stored: &HashMap<String, Receipt>,
+) -> Vec<&'a NewChange> {
+    let mut seen = std::collections::HashSet::new();
+    changes
+        .iter()
+        .filter(|change| !stored.contains_key(&change.id) && seen.insert(change.id.as_str()))
+        .collect()
+}
+
+/// A receipt for every change sent, in the order sent: stored ones keep theirs; the `new` ones (from
+/// [`new_changes`]) got `first_seq`, `first_seq + 1`, … at `now`.
+pub fn receipts(
+    changes: &[NewChange],
+    mut stored: HashMap<String, Receipt>,
+    new: &[&NewChange],
+    first_seq: i64,
+    now: i64,
+) -> Vec<Receipt> {
+    for (seq, change) in (first_seq..).zip(new) {
+        stored.insert(
+            change.id.clone(),
+            Receipt {
+                seq,
+                received_at: now,
+            },
+        );
+    }
+    changes.iter().map(|change| stored[&change.id]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(id: &str) -> NewChange {
+        NewChange {
+            id: id.to_owned(),
+            ciphertext: vec![1],
+        }
+    }
+
+    #[test]
+    fn retried_and_repeated_ids_keep_their_first_receipt() {
+        let changes = [change("a"), change("b"), change("a"), change("c")];
+        let old = Receipt {
+            seq: 4,
+            received_at: 10,
+        };
+        let stored = HashMap::from([("b".to_owned(), old)]);
+        let new = new_changes(&changes, &stored);
+        assert_eq!(
+            new.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            ["a", "c"]
+        );
+        let receipts = receipts(&changes, stored, &new, 7, 20);
+        let at = |seq| Receipt {
+            seq,
+            received_at: 20,
+        };
+        assert_eq!(receipts, [at(7), old, at(7), at(8)]);
+    }
+}

@@ -1,0 +1,106 @@
+//! The SQL both backends share (`$n` parameters work in both), and turning its rows into the store's types.
+
+use super::{DeviceRow, SpaceSecrets, StoreError, StoredChange, StoredKdf, to_hash, to_u32};
+
+pub const INSERT_SPACE: &str = "INSERT INTO spaces (space_id, kdf_algorithm, kdf_memory_kib, \
+     kdf_iterations, kdf_parallelism, kdf_salt, passphrase_hash, wrapped_key, recovery_hash, recovery_wrapped_key, \
+     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (space_id) DO NOTHING";
+/// Whether a space exists (its `next_seq`, a BIGINT in both backends, unlike a literal `1`).
+pub const SELECT_NEXT_SEQ: &str = "SELECT next_seq FROM spaces WHERE space_id = $1";
+pub const SELECT_TOKEN_HASH: &str =
+    "SELECT token_hash FROM devices WHERE space_id = $1 AND device_id = $2";
+pub const DELETE_DEVICE: &str = "DELETE FROM devices WHERE space_id = $1 AND device_id = $2";
+/// A space's rows, children first (not left to `ON DELETE CASCADE`, which SQLite only honours with foreign keys
+/// switched on).
+pub const DELETE_SPACE: [&str; 3] = [
+    "DELETE FROM changes WHERE space_id = $1",
+    "DELETE FROM devices WHERE space_id = $1",
+    "DELETE FROM spaces WHERE space_id = $1",
+];
+/// The start of the query for receipts of change ids a push carries (`IN (…)` is appended).
+pub const SELECT_RECEIPTS: &str =
+    "SELECT change_id, seq, received_at FROM changes WHERE space_id = ";
+/// Moves a space's `next_seq` past `$2` new changes and returns the new value; the first new seq is that minus `$2`.
+pub const ALLOCATE_SEQS: &str =
+    "UPDATE spaces SET next_seq = next_seq + $2 WHERE space_id = $1 RETURNING next_seq";
+/// The start of a multi-row insert (`VALUES …` is appended).
+pub const INSERT_CHANGES: &str =
+    "INSERT INTO changes (space_id, seq, change_id, device_id, received_at, ciphertext) ";
+pub const INSERT_DEVICE: &str = "INSERT INTO devices \
+     (space_id, device_id, token_hash, name, joined_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $5)";
+/// Notes that a device was seen at `$3` if it was last seen before `$4`.
+pub const TOUCH_DEVICE: &str = "UPDATE devices SET last_seen_at = $3 \
+     WHERE space_id = $1 AND device_id = $2 AND last_seen_at < $4";
+pub const SELECT_SECRETS: &str = "SELECT kdf_algorithm, kdf_memory_kib, kdf_iterations, \
+     kdf_parallelism, kdf_salt, passphrase_hash, wrapped_key, recovery_hash, recovery_wrapped_key \
+     FROM spaces WHERE space_id = $1";
+pub const SELECT_DEVICES: &str = "SELECT device_id, name, joined_at, last_seen_at FROM devices \
+     WHERE space_id = $1 ORDER BY joined_at, device_id";
+pub const SELECT_CHANGES: &str = "SELECT change_id, seq, received_at, device_id, ciphertext \
+     FROM changes WHERE space_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+pub const UPDATE_PASSPHRASE: &str = "UPDATE spaces SET kdf_algorithm = $2, kdf_memory_kib = $3, \
+     kdf_iterations = $4, kdf_parallelism = $5, kdf_salt = $6, passphrase_hash = $7, wrapped_key = $8 \
+     WHERE space_id = $1";
+
+/// A row of [`SELECT_SECRETS`].
+pub type SecretsRow = (
+    String,
+    i64,
+    i64,
+    i64,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<u8>,
+);
+
+pub fn secrets_from_row(row: SecretsRow) -> Result<SpaceSecrets, StoreError> {
+    let (
+        algorithm,
+        memory_kib,
+        iterations,
+        parallelism,
+        salt,
+        passphrase,
+        wrapped,
+        recovery,
+        recovery_wrapped,
+    ) = row;
+    Ok(SpaceSecrets {
+        kdf: StoredKdf {
+            algorithm,
+            memory_kib: to_u32(memory_kib)?,
+            iterations: to_u32(iterations)?,
+            parallelism: to_u32(parallelism)?,
+            salt,
+        },
+        passphrase_hash: to_hash(passphrase)?,
+        wrapped_key: wrapped,
+        recovery_hash: to_hash(recovery)?,
+        recovery_wrapped_key: recovery_wrapped,
+    })
+}
+
+pub fn device_from_row(
+    (device_id, name, joined_at, last_seen_at): (String, String, i64, i64),
+) -> DeviceRow {
+    DeviceRow {
+        device_id,
+        name,
+        joined_at,
+        last_seen_at,
+    }
+}
+
+pub fn change_from_row(
+    (id, seq, received_at, device_id, ciphertext): (String, i64, i64, String, Vec<u8>),
+) -> StoredChange {
+    StoredChange {
+        id,
+        seq,
+        received_at,
+        device_id,
+        ciphertext,
+    }
+}

@@ -1,0 +1,1369 @@
+//! The sync API end to end through the real router (`tower::ServiceExt::oneshot`), run once over an in-memory
+//! SQLite store and once over PostgreSQL.
+//!
+//! PostgreSQL comes from `WAYMARK_TEST_DATABASE_URL` (scripts/test starts a throwaway cluster and sets it). When
+//! it is unset, as in a plain local `cargo test`, each PostgreSQL test prints that it was skipped and passes.
+
+mod common;
+
+use std::collections::{BTreeSet, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use base64::Engine as _;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+use waymark_core::sync::protocol::{
+    API_PREFIX, Devices, Done, ErrorBody, Joined, KdfInfo, KdfParams, MAX_CHANGE_BYTES,
+    MAX_PUSH_BODY_BYTES, MAX_PUSH_CHANGES, MAX_SMALL_BODY_BYTES, PullResponse, PushResponse,
+};
+use waymark_server::SyncConfig;
+use waymark_server::sync::rate_limit::{Quotas, quota};
+use waymark_server::sync::secrets::random_id;
+use waymark_server::sync::store::{Database, Store};
+
+/// The environment variable naming the test PostgreSQL database.
+const PG_ENV: &str = "WAYMARK_TEST_DATABASE_URL";
+
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh store of the backend, or `None` (after saying so) when PostgreSQL is not configured.
+async fn store(backend: Backend) -> Option<Store> {
+    let database = match backend {
+        Backend::Sqlite => Database::SqliteMemory,
+        Backend::Postgres => match std::env::var(PG_ENV) {
+            Ok(url) if !url.is_empty() => Database::Postgres(url),
+            _ => {
+                eprintln!("skipped: {PG_ENV} is not set, so this PostgreSQL test did not run");
+                return None;
+            }
+        },
+    };
+    Some(Store::connect(&database).await.expect("connect the store"))
+}
+
+/// The router and its store.
+struct Api {
+    app: Router,
+    store: Store,
+}
+
+impl Api {
+    /// With rate limits too loose to matter (only [`rate_limits_answer_429`] tests them, with the real ones).
+    async fn new(backend: Backend) -> Option<Self> {
+        let loose = quota(100_000, Duration::from_millis(1));
+        let quotas = Quotas {
+            create_per_ip: loose,
+            kdf_per_ip: loose,
+            join_per_ip: loose,
+            join_per_space: loose,
+        };
+        Self::with_config(
+            backend,
+            SyncConfig {
+                quotas,
+                ..SyncConfig::default()
+            },
+        )
+        .await
+    }
+
+    async fn with_config(backend: Backend, config: SyncConfig) -> Option<Self> {
+        let store = store(backend).await?;
+        let app = common::app_with(store.clone(), config);
+        Some(Self { app, store })
+    }
+}
+
+/// One answer.
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Reply {
+    fn into<T: DeserializeOwned>(self, expected: StatusCode) -> T {
+        assert_eq!(self.status, expected, "{}", self.body);
+        let server_time = self.body["server_time"].as_i64().expect("server_time");
+        let now = waymark_server::sync::now_ms();
+        assert!(
+            (now - 60_000..=now).contains(&server_time),
+            "server_time {server_time} is now"
+        );
+        serde_json::from_value(self.body).expect("the protocol's type")
+    }
+
+    fn ok<T: DeserializeOwned>(self) -> T {
+        self.into(StatusCode::OK)
+    }
+
+    /// Asserts an error answer with this status and code.
+    fn error(&self, status: StatusCode, code: &str) {
+        assert_eq!(self.status, status, "{}", self.body);
+        let body: ErrorBody = serde_json::from_value(self.body.clone()).expect("ErrorBody");
+        assert_eq!(body.error, code);
+        assert!(!body.message.is_empty());
+        assert_eq!(
+            self.headers["content-type"], "application/json",
+            "{code} is JSON"
+        );
+    }
+}
+
+/// A request: method, path under the API prefix, optional token, optional raw body, optional peer address.
+async fn send(
+    app: &Router,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Vec<u8>>,
+    peer: Option<SocketAddr>,
+) -> Reply {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(format!("{API_PREFIX}{path}"));
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    if body.is_some() {
+        builder = builder.header("content-type", "application/json");
+    }
+    let mut request = builder
+        .body(body.map_or_else(Body::empty, Body::from))
+        .expect("request");
+    if let Some(peer) = peer {
+        request.extensions_mut().insert(ConnectInfo(peer));
+    }
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("body");
+    assert_eq!(
+        parts.headers.get("cache-control").map(|v| v.as_bytes()),
+        Some(&b"no-store"[..]),
+        "sync answers are never cached"
+    );
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body: serde_json::from_slice(&bytes).expect("a JSON answer"),
+    }
+}
+
+async fn get(app: &Router, path: &str, token: Option<&str>) -> Reply {
+    send(app, Method::GET, path, token, None, None).await
+}
+
+async fn post(app: &Router, path: &str, token: Option<&str>, body: &Value) -> Reply {
+    send(
+        app,
+        Method::POST,
+        path,
+        token,
+        Some(body.to_string().into_bytes()),
+        None,
+    )
+    .await
+}
+
+async fn put(app: &Router, path: &str, token: Option<&str>, body: &Value) -> Reply {
+    send(
+        app,
+        Method::PUT,
+        path,
+        token,
+        Some(body.to_string().into_bytes()),
+        None,
+    )
+    .await
+}
+
+async fn delete(app: &Router, path: &str, token: Option<&str>) -> Reply {
+    send(app, Method::DELETE, path, token, None, None).await
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn kdf(salt_byte: u8) -> KdfParams {
+    let (memory_kib, iterations, parallelism) = KdfParams::MINIMUM;
+    KdfParams {
+        algorithm: "argon2id".into(),
+        memory_kib,
+        iterations,
+        parallelism,
+        salt: b64(&[salt_byte; 16]),
+    }
+}
+
+/// A space as its first device created it, with the secrets a person's devices would derive.
+struct Space {
+    id: String,
+    first: Joined,
+    passphrase: String,
+    recovery: String,
+}
+
+impl Space {
+    fn path(&self, rest: &str) -> String {
+        format!("/spaces/{}{rest}", self.id)
+    }
+}
+
+fn create_body(space_id: &str, passphrase: &str, recovery: &str) -> Value {
+    json!({
+        "space_id": space_id,
+        "kdf": kdf(9),
+        "auth_secret": passphrase,
+        "wrapped_key": b64(b"data key under the passphrase"),
+        "recovery_auth_secret": recovery,
+        "recovery_wrapped_key": b64(b"data key under the recovery code"),
+        "device_name": "My phone",
+    })
+}
+
+async fn create_space(app: &Router) -> Space {
+    let id = random_id().expect("random");
+    let passphrase = b64(&random_bytes());
+    let recovery = b64(&random_bytes());
+    let first: Joined = post(
+        app,
+        "/spaces",
+        None,
+        &create_body(&id, &passphrase, &recovery),
+    )
+    .await
+    .into(StatusCode::CREATED);
+    Space {
+        id,
+        first,
+        passphrase,
+        recovery,
+    }
+}
+
+fn random_bytes() -> [u8; 32] {
+    let mut bytes = [0; 32];
+    getrandom::fill(&mut bytes).expect("random");
+    bytes
+}
+
+fn join_body(credential: &str, secret: &str, name: &str) -> Value {
+    json!({"credential": credential, "auth_secret": secret, "device_name": name})
+}
+
+async fn join(app: &Router, space: &Space, credential: &str, secret: &str) -> Reply {
+    post(
+        app,
+        &space.path("/devices"),
+        None,
+        &join_body(credential, secret, "Laptop"),
+    )
+    .await
+}
+
+/// A change with a random id and recognisable ciphertext.
+fn change(label: &str) -> (String, String) {
+    (random_id().expect("random"), b64(label.as_bytes()))
+}
+
+fn push_body(changes: &[(String, String)]) -> Value {
+    let changes: Vec<Value> = changes
+        .iter()
+        .map(|(id, ciphertext)| json!({"id": id, "ciphertext": ciphertext}))
+        .collect();
+    json!({ "changes": changes })
+}
+
+async fn push(
+    app: &Router,
+    space: &Space,
+    token: &str,
+    changes: &[(String, String)],
+) -> PushResponse {
+    post(
+        app,
+        &space.path("/changes"),
+        Some(token),
+        &push_body(changes),
+    )
+    .await
+    .ok()
+}
+
+/// Every change after `after`, following `next_after` page by page.
+async fn pull_all(app: &Router, space: &Space, token: &str, limit: u32) -> PullResponse {
+    let mut after = 0;
+    let mut all = Vec::new();
+    loop {
+        let page: PullResponse = get(
+            app,
+            &space.path(&format!("/changes?after={after}&limit={limit}")),
+            Some(token),
+        )
+        .await
+        .ok();
+        assert!(page.changes.len() <= limit as usize);
+        after = page.next_after;
+        let more = page.more;
+        all.extend(page.changes);
+        if !more {
+            return PullResponse {
+                changes: all,
+                next_after: after,
+                more: false,
+                server_time: page.server_time,
+            };
+        }
+    }
+}
+
+// The suite, once per backend.
+
+async fn create_and_join_with_the_passphrase_and_the_recovery_code(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    assert!(waymark_core::sync::protocol::is_id(&space.first.device_id));
+    assert_eq!(
+        space.first.wrapped_key,
+        b64(b"data key under the passphrase")
+    );
+    assert_eq!(space.first.kdf, kdf(9));
+
+    let info: KdfInfo = get(app, &space.path("/kdf"), None).await.ok();
+    assert_eq!(info.kdf, kdf(9));
+
+    let laptop: Joined = join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .into(StatusCode::CREATED);
+    assert_eq!(laptop.wrapped_key, b64(b"data key under the passphrase"));
+    assert_eq!(laptop.kdf, kdf(9));
+    let tablet: Joined = join(app, &space, "recovery_code", &space.recovery)
+        .await
+        .into(StatusCode::CREATED);
+    assert_eq!(tablet.wrapped_key, b64(b"data key under the recovery code"));
+    let ids: HashSet<_> = [&space.first.device_id, &laptop.device_id, &tablet.device_id]
+        .into_iter()
+        .collect();
+    assert_eq!(ids.len(), 3, "every device gets its own id");
+
+    let devices: Devices = get(app, &space.path("/devices"), Some(&laptop.token))
+        .await
+        .ok();
+    assert_eq!(devices.devices.len(), 3);
+    let mine: Vec<_> = devices.devices.iter().filter(|d| d.this_device).collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].device_id, laptop.device_id);
+    assert_eq!(mine[0].name, "Laptop");
+    assert_eq!(devices.devices[0].name, "My phone", "oldest first");
+
+    // The id is taken now.
+    post(
+        app,
+        "/spaces",
+        None,
+        &create_body(&space.id, &space.passphrase, &space.recovery),
+    )
+    .await
+    .error(StatusCode::CONFLICT, "conflict");
+    let unknown = random_id().expect("random");
+    get(app, &format!("/spaces/{unknown}/kdf"), None)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    post(
+        app,
+        &format!("/spaces/{unknown}/devices"),
+        None,
+        &join_body("passphrase", &space.passphrase, "x"),
+    )
+    .await
+    .error(StatusCode::NOT_FOUND, "not_found");
+}
+
+async fn a_wrong_secret_is_401_and_changes_nothing(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let wrong = b64(&random_bytes());
+    join(app, &space, "passphrase", &wrong)
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    join(app, &space, "recovery_code", &wrong)
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    // Each secret only opens its own door.
+    join(app, &space, "recovery_code", &space.passphrase)
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    join(app, &space, "passphrase", &space.recovery)
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    join(app, &space, "passphrase", &b64(&[1; 31]))
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    let devices: Devices = get(app, &space.path("/devices"), Some(&space.first.token))
+        .await
+        .ok();
+    assert_eq!(devices.devices.len(), 1, "no device was added");
+}
+
+async fn weak_kdf_is_refused(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let passphrase = b64(&random_bytes());
+    let mut cases = Vec::new();
+    for weak in [
+        KdfParams {
+            iterations: 1,
+            ..kdf(1)
+        },
+        KdfParams {
+            memory_kib: 1024,
+            ..kdf(1)
+        },
+        KdfParams {
+            algorithm: "pbkdf2".into(),
+            ..kdf(1)
+        },
+        KdfParams {
+            salt: b64(&[1; 15]),
+            ..kdf(1)
+        },
+    ] {
+        let id = random_id().expect("random");
+        let mut body = create_body(&id, &passphrase, &passphrase);
+        body["kdf"] = serde_json::to_value(&weak).expect("json");
+        cases.push((id, body));
+    }
+    for (id, body) in &cases {
+        post(app, "/spaces", None, body)
+            .await
+            .error(StatusCode::BAD_REQUEST, "weak_kdf");
+        get(app, &format!("/spaces/{id}/kdf"), None)
+            .await
+            .error(StatusCode::NOT_FOUND, "not_found");
+    }
+
+    let space = create_space(app).await;
+    let weak = json!({
+        "kdf": KdfParams { iterations: 1, ..kdf(2) },
+        "auth_secret": b64(&random_bytes()),
+        "wrapped_key": b64(b"k"),
+    });
+    put(
+        app,
+        &space.path("/passphrase"),
+        Some(&space.first.token),
+        &weak,
+    )
+    .await
+    .error(StatusCode::BAD_REQUEST, "weak_kdf");
+    let info: KdfInfo = get(app, &space.path("/kdf"), None).await.ok();
+    assert_eq!(info.kdf, kdf(9), "unchanged");
+}
+
+async fn push_and_pull_page_by_page(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let phone = &space.first.token;
+    let laptop: Joined = join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .into(StatusCode::CREATED);
+
+    let changes = [change("one"), change("two"), change("three")];
+    let pushed = push(app, &space, phone, &changes).await;
+    let seqs: Vec<u64> = pushed.accepted.iter().map(|a| a.seq).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    for (accepted, (id, _)) in pushed.accepted.iter().zip(&changes) {
+        assert_eq!(&accepted.id, id, "receipts in the order sent");
+        assert_eq!(accepted.received_at, pushed.server_time);
+    }
+    let more = [change("four")];
+    assert_eq!(
+        push(app, &space, &laptop.token, &more).await.accepted[0].seq,
+        4
+    );
+
+    // Page by page, one at a time.
+    let mut after = 0;
+    for expected in 1..=4_u64 {
+        let page: PullResponse = get(
+            app,
+            &space.path(&format!("/changes?after={after}&limit=1")),
+            Some(&laptop.token),
+        )
+        .await
+        .ok();
+        assert_eq!(page.changes.len(), 1);
+        assert_eq!(page.changes[0].seq, expected);
+        assert_eq!(page.next_after, expected);
+        assert_eq!(page.more, expected < 4);
+        after = page.next_after;
+    }
+    let empty: PullResponse = get(app, &space.path("/changes?after=4"), Some(phone))
+        .await
+        .ok();
+    assert!(empty.changes.is_empty() && !empty.more);
+    assert_eq!(
+        empty.next_after, 4,
+        "next_after stays put when nothing is new"
+    );
+
+    let all = pull_all(app, &space, phone, 500).await;
+    let got: Vec<_> = all
+        .changes
+        .iter()
+        .map(|c| (c.id.clone(), c.ciphertext.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [&changes[..], &more[..]].concat(),
+        "ciphertext comes back byte for byte"
+    );
+    assert_eq!(all.changes[0].device_id, space.first.device_id);
+    assert_eq!(all.changes[3].device_id, laptop.device_id);
+    assert_eq!(all.changes[0].received_at, pushed.server_time);
+
+    // The device list notes when each device was last seen.
+    let devices: Devices = get(app, &space.path("/devices"), Some(phone)).await.ok();
+    assert!(
+        devices
+            .devices
+            .iter()
+            .all(|d| d.last_seen_at >= d.joined_at)
+    );
+
+    // Bad queries.
+    for query in ["?limit=0", "?after=-1", "?after=x", "?limit=1.5"] {
+        get(app, &space.path(&format!("/changes{query}")), Some(phone))
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+    }
+    // A limit over the cap is capped, not refused.
+    let capped: PullResponse = get(app, &space.path("/changes?limit=100000"), Some(phone))
+        .await
+        .ok();
+    assert_eq!(capped.changes.len(), 4);
+}
+
+async fn a_retried_push_returns_the_same_receipts_and_stores_nothing_new(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let token = &space.first.token;
+    let (a, b, c) = (change("a"), change("b"), change("c"));
+
+    let first = push(app, &space, token, &[a.clone(), b.clone()]).await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let again = push(app, &space, token, &[a.clone(), b.clone()]).await;
+    assert_eq!(
+        again.accepted, first.accepted,
+        "the first receipts, received_at included"
+    );
+
+    // A mix of old and new, with a repeat inside one push.
+    let mixed = push(
+        app,
+        &space,
+        token,
+        &[b.clone(), c.clone(), a.clone(), c.clone()],
+    )
+    .await;
+    assert_eq!(mixed.accepted[0], first.accepted[1]);
+    assert_eq!(mixed.accepted[2], first.accepted[0]);
+    assert_eq!(mixed.accepted[1].seq, 3);
+    assert_eq!(mixed.accepted[3], mixed.accepted[1]);
+
+    // The same change id with other bytes is still the first change.
+    let tampered = (a.0.clone(), b64(b"other bytes"));
+    assert_eq!(
+        push(app, &space, token, &[tampered]).await.accepted[0],
+        first.accepted[0]
+    );
+
+    let all = pull_all(app, &space, token, 2).await;
+    let seqs: Vec<u64> = all.changes.iter().map(|c| c.seq).collect();
+    assert_eq!(seqs, [1, 2, 3], "no gaps, nothing stored twice");
+    assert_eq!(all.changes[0].ciphertext, a.1);
+
+    // An empty push is fine and changes nothing.
+    assert!(push(app, &space, token, &[]).await.accepted.is_empty());
+    assert_eq!(pull_all(app, &space, token, 500).await.next_after, 3);
+}
+
+async fn concurrent_pushes_get_gapless_seqs_and_a_concurrent_puller_misses_nothing(
+    backend: Backend,
+) {
+    const TASKS: usize = 8;
+    const PUSHES: usize = 4;
+    const PER_PUSH: usize = 3;
+    const TOTAL: usize = TASKS * PUSHES * PER_PUSH;
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = api.app.clone();
+    let space = Arc::new(create_space(&app).await);
+
+    // A puller that follows next_after while the pushes commit: if a change could commit with a lower seq
+    // after a higher one was visible, it would be skipped for good and the puller would never reach TOTAL.
+    let puller = {
+        let (app, space) = (app.clone(), space.clone());
+        tokio::spawn(async move {
+            let mut after = 0;
+            let mut seen = Vec::new();
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+            while seen.len() < TOTAL {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the puller saw {} of {TOTAL}",
+                    seen.len()
+                );
+                let page: PullResponse = get(
+                    &app,
+                    &space.path(&format!("/changes?after={after}&limit=7")),
+                    Some(&space.first.token),
+                )
+                .await
+                .ok();
+                after = page.next_after;
+                seen.extend(page.changes.into_iter().map(|c| (c.seq, c.id)));
+                if !page.more {
+                    tokio::task::yield_now().await;
+                }
+            }
+            seen
+        })
+    };
+
+    let pushers: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let (app, space) = (app.clone(), space.clone());
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for round in 0..PUSHES {
+                    let changes: Vec<_> = (0..PER_PUSH)
+                        .map(|i| change(&format!("task {task} round {round} change {i}")))
+                        .collect();
+                    let pushed = push(&app, &space, &space.first.token, &changes).await;
+                    let seqs: Vec<u64> = pushed.accepted.iter().map(|a| a.seq).collect();
+                    assert!(
+                        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+                        "one push's changes get consecutive seqs: {seqs:?}"
+                    );
+                    ids.extend(changes.into_iter().map(|(id, _)| id));
+                }
+                ids
+            })
+        })
+        .collect();
+    let mut pushed = BTreeSet::new();
+    for pusher in pushers {
+        pushed.extend(pusher.await.expect("pusher"));
+    }
+    assert_eq!(pushed.len(), TOTAL);
+
+    let seen = puller.await.expect("puller");
+    let seqs: Vec<u64> = seen.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=TOTAL as u64).collect::<Vec<_>>(),
+        "gapless and in order"
+    );
+    let ids: BTreeSet<String> = seen.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(ids, pushed, "the puller saw every change exactly once");
+}
+
+async fn devices_can_be_listed_and_removed_and_a_removed_token_is_refused(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let phone = &space.first.token;
+    let laptop: Joined = join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .into(StatusCode::CREATED);
+    get(app, &space.path("/changes"), Some(&laptop.token))
+        .await
+        .ok::<PullResponse>();
+
+    let removed: Done = delete(
+        app,
+        &space.path(&format!("/devices/{}", laptop.device_id)),
+        Some(phone),
+    )
+    .await
+    .ok();
+    assert!(removed.server_time > 0);
+    for reply in [
+        get(app, &space.path("/changes"), Some(&laptop.token)).await,
+        post(
+            app,
+            &space.path("/changes"),
+            Some(&laptop.token),
+            &push_body(&[change("x")]),
+        )
+        .await,
+        get(app, &space.path("/devices"), Some(&laptop.token)).await,
+    ] {
+        reply.error(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    delete(
+        app,
+        &space.path(&format!("/devices/{}", laptop.device_id)),
+        Some(phone),
+    )
+    .await
+    .error(StatusCode::NOT_FOUND, "not_found");
+    delete(app, &space.path("/devices/not-an-id"), Some(phone))
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    let devices: Devices = get(app, &space.path("/devices"), Some(phone)).await.ok();
+    assert_eq!(devices.devices.len(), 1);
+    assert!(devices.devices[0].this_device);
+
+    // A device may remove itself; then its own token is refused too.
+    delete(
+        app,
+        &space.path(&format!("/devices/{}", space.first.device_id)),
+        Some(phone),
+    )
+    .await
+    .ok::<Done>();
+    get(app, &space.path("/devices"), Some(phone))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+}
+
+async fn a_token_works_only_for_its_own_space(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let mine = create_space(app).await;
+    let theirs = create_space(app).await;
+    push(app, &theirs, &theirs.first.token, &[change("private")]).await;
+    let token = Some(mine.first.token.as_str());
+    let passphrase =
+        json!({"kdf": kdf(3), "auth_secret": b64(&random_bytes()), "wrapped_key": b64(b"k")});
+    for reply in [
+        get(app, &theirs.path("/changes"), token).await,
+        post(
+            app,
+            &theirs.path("/changes"),
+            token,
+            &push_body(&[change("x")]),
+        )
+        .await,
+        get(app, &theirs.path("/devices"), token).await,
+        delete(
+            app,
+            &theirs.path(&format!("/devices/{}", theirs.first.device_id)),
+            token,
+        )
+        .await,
+        put(app, &theirs.path("/passphrase"), token, &passphrase).await,
+        delete(app, &theirs.path(""), token).await,
+    ] {
+        reply.error(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    // Nothing of theirs changed.
+    let all = pull_all(app, &theirs, &theirs.first.token, 500).await;
+    assert_eq!(all.changes.len(), 1);
+    let devices: Devices = get(app, &theirs.path("/devices"), Some(&theirs.first.token))
+        .await
+        .ok();
+    assert_eq!(devices.devices.len(), 1);
+    join(app, &theirs, "passphrase", &theirs.passphrase)
+        .await
+        .into::<Joined>(StatusCode::CREATED);
+
+    // Missing, malformed and forged tokens.
+    let (device, _) = mine.first.token.split_once('.').expect("device.secret");
+    let forged = format!("{device}.{}", "0".repeat(64));
+    for token in [None, Some(""), Some("nonsense"), Some(forged.as_str())] {
+        get(app, &mine.path("/changes"), token)
+            .await
+            .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let basic = send(app, Method::GET, &mine.path("/changes"), None, None, None).await;
+    basic.error(StatusCode::UNAUTHORIZED, "unauthorized");
+}
+
+async fn a_passphrase_change_replaces_the_old_one(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let new_secret = b64(&random_bytes());
+    let change = json!({
+        "kdf": KdfParams { iterations: 3, ..kdf(4) },
+        "auth_secret": new_secret,
+        "wrapped_key": b64(b"data key under the new passphrase"),
+    });
+    put(
+        app,
+        &space.path("/passphrase"),
+        Some(&space.first.token),
+        &change,
+    )
+    .await
+    .ok::<Done>();
+
+    join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    let joined: Joined = join(app, &space, "passphrase", &new_secret)
+        .await
+        .into(StatusCode::CREATED);
+    assert_eq!(
+        joined.wrapped_key,
+        b64(b"data key under the new passphrase")
+    );
+    assert_eq!(
+        joined.kdf,
+        KdfParams {
+            iterations: 3,
+            ..kdf(4)
+        }
+    );
+    let info: KdfInfo = get(app, &space.path("/kdf"), None).await.ok();
+    assert_eq!(info.kdf, joined.kdf);
+    // The recovery code and the existing tokens are unchanged.
+    let recovered: Joined = join(app, &space, "recovery_code", &space.recovery)
+        .await
+        .into(StatusCode::CREATED);
+    assert_eq!(
+        recovered.wrapped_key,
+        b64(b"data key under the recovery code")
+    );
+    get(app, &space.path("/devices"), Some(&space.first.token))
+        .await
+        .ok::<Devices>();
+}
+
+async fn deleting_a_space_removes_everything(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let laptop: Joined = join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .into(StatusCode::CREATED);
+    push(app, &space, &laptop.token, &[change("x"), change("y")]).await;
+
+    delete(app, &space.path(""), Some(&space.first.token))
+        .await
+        .ok::<Done>();
+    for token in [&space.first.token, &laptop.token] {
+        get(app, &space.path("/changes"), Some(token))
+            .await
+            .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    get(app, &space.path("/kdf"), None)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+
+    // The id can be used again, and nothing of the old space comes with it.
+    let again: Joined = post(
+        app,
+        "/spaces",
+        None,
+        &create_body(&space.id, &space.passphrase, &space.recovery),
+    )
+    .await
+    .into(StatusCode::CREATED);
+    let fresh = Space {
+        first: again,
+        ..space
+    };
+    assert!(
+        pull_all(app, &fresh, &fresh.first.token, 500)
+            .await
+            .changes
+            .is_empty()
+    );
+    let devices: Devices = get(app, &fresh.path("/devices"), Some(&fresh.first.token))
+        .await
+        .ok();
+    assert_eq!(devices.devices.len(), 1);
+    let next = push(app, &fresh, &fresh.first.token, &[change("z")]).await;
+    assert_eq!(next.accepted[0].seq, 1, "seqs start again at 1");
+}
+
+async fn oversized_requests_are_413_json(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let token = Some(space.first.token.as_str());
+
+    // A push body over the limit, refused before it is parsed.
+    let big = vec![b' '; MAX_PUSH_BODY_BYTES + 1];
+    send(
+        app,
+        Method::POST,
+        &space.path("/changes"),
+        token,
+        Some(big),
+        None,
+    )
+    .await
+    .error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    // Another endpoint's smaller limit.
+    let mut body = create_body(
+        &random_id().expect("random"),
+        &b64(&[1; 32]),
+        &b64(&[2; 32]),
+    );
+    body["padding"] = json!("x".repeat(MAX_SMALL_BODY_BYTES));
+    post(app, "/spaces", None, &body)
+        .await
+        .error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    // One change over its own limit, and too many changes.
+    let huge = (
+        random_id().expect("random"),
+        b64(&vec![7; MAX_CHANGE_BYTES + 1]),
+    );
+    post(app, &space.path("/changes"), token, &push_body(&[huge]))
+        .await
+        .error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    let many: Vec<_> = (0..=MAX_PUSH_CHANGES).map(|_| change("c")).collect();
+    post(app, &space.path("/changes"), token, &push_body(&many))
+        .await
+        .error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    // The largest allowed change fits, and so do the most changes allowed.
+    let largest = (
+        random_id().expect("random"),
+        b64(&vec![7; MAX_CHANGE_BYTES]),
+    );
+    push(app, &space, &space.first.token, &[largest]).await;
+    let most: Vec<_> = (0..MAX_PUSH_CHANGES).map(|_| change("c")).collect();
+    assert_eq!(
+        push(app, &space, &space.first.token, &most)
+            .await
+            .accepted
+            .len(),
+        MAX_PUSH_CHANGES
+    );
+    assert_eq!(
+        pull_all(app, &space, &space.first.token, 500)
+            .await
+            .next_after,
+        1 + MAX_PUSH_CHANGES as u64
+    );
+}
+
+async fn bad_requests_are_400_json(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let token = Some(space.first.token.as_str());
+    let id = random_id().expect("random");
+    let mut cases = vec![
+        json!({"not": "a space"}),
+        create_body("NOT-AN-ID", &b64(&[1; 32]), &b64(&[2; 32])),
+        create_body(&id, "not base64", &b64(&[2; 32])),
+        create_body(&id, &b64(&[1; 32]), &b64(&[2; 16])),
+    ];
+    for name in ["", "   ", &"n".repeat(61), "tab\there"] {
+        let mut body = create_body(&id, &b64(&[1; 32]), &b64(&[2; 32]));
+        body["device_name"] = json!(name);
+        cases.push(body);
+    }
+    let mut no_key = create_body(&id, &b64(&[1; 32]), &b64(&[2; 32]));
+    no_key["wrapped_key"] = json!("");
+    cases.push(no_key);
+    for body in &cases {
+        post(app, "/spaces", None, body)
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+    }
+    send(
+        app,
+        Method::POST,
+        "/spaces",
+        None,
+        Some(b"{not json".to_vec()),
+        None,
+    )
+    .await
+    .error(StatusCode::BAD_REQUEST, "bad_request");
+    for body in [
+        json!({"changes": [{"id": "short", "ciphertext": b64(b"x")}]}),
+        json!({"changes": [{"id": id, "ciphertext": "***"}]}),
+        json!({"changes": [{"id": id, "ciphertext": ""}]}),
+        json!({"changes": "none"}),
+    ] {
+        post(app, &space.path("/changes"), token, &body)
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+    }
+    get(app, "/spaces/NOT-AN-ID/changes", token)
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    get(app, "/spaces/NOT-AN-ID/kdf", None)
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    // A known path with a method it does not have.
+    send(
+        app,
+        Method::PATCH,
+        &space.path("/changes"),
+        token,
+        None,
+        None,
+    )
+    .await
+    .error(StatusCode::METHOD_NOT_ALLOWED, "bad_request");
+    // The name a device is listed by is trimmed.
+    let joined: Joined = post(
+        app,
+        &space.path("/devices"),
+        None,
+        &join_body("passphrase", &space.passphrase, "  Tablet  "),
+    )
+    .await
+    .into(StatusCode::CREATED);
+    let devices: Devices = get(app, &space.path("/devices"), Some(&joined.token))
+        .await
+        .ok();
+    assert!(devices.devices.iter().any(|d| d.name == "Tablet"));
+}
+
+async fn rate_limits_answer_429(backend: Backend) {
+    let Some(api) = Api::with_config(backend, SyncConfig::default()).await else {
+        return;
+    };
+    let app = &api.app;
+    let peer = |last: u8| Some(SocketAddr::from(([192, 0, 2, last], 40000)));
+
+    // Creating: 5 at once per address, then 429 with Retry-After; another address is not affected.
+    for _ in 0..5 {
+        let body = create_body(
+            &random_id().expect("random"),
+            &b64(&[1; 32]),
+            &b64(&[2; 32]),
+        );
+        let reply = send(
+            app,
+            Method::POST,
+            "/spaces",
+            None,
+            Some(body.to_string().into_bytes()),
+            peer(1),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    }
+    let body = create_body(
+        &random_id().expect("random"),
+        &b64(&[1; 32]),
+        &b64(&[2; 32]),
+    );
+    let refused = send(
+        app,
+        Method::POST,
+        "/spaces",
+        None,
+        Some(body.to_string().into_bytes()),
+        peer(1),
+    )
+    .await;
+    refused.error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=120).contains(&wait), "{wait}");
+    let other = send(
+        app,
+        Method::POST,
+        "/spaces",
+        None,
+        Some(body.to_string().into_bytes()),
+        peer(2),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
+
+    // Joining: 10 tries per space, whatever the address, then 429 even with the right secret.
+    let space = create_space(app).await;
+    let wrong = join_body("passphrase", &b64(&[0; 32]), "x")
+        .to_string()
+        .into_bytes();
+    for i in 0..10 {
+        send(
+            app,
+            Method::POST,
+            &space.path("/devices"),
+            None,
+            Some(wrong.clone()),
+            peer(10 + i),
+        )
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let right = join_body("passphrase", &space.passphrase, "x")
+        .to_string()
+        .into_bytes();
+    send(
+        app,
+        Method::POST,
+        &space.path("/devices"),
+        None,
+        Some(right),
+        peer(100),
+    )
+    .await
+    .error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+
+    // Reading a kdf: 30 at once per address.
+    for _ in 0..30 {
+        let reply = send(app, Method::GET, &space.path("/kdf"), None, None, peer(3)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    send(app, Method::GET, &space.path("/kdf"), None, None, peer(3))
+        .await
+        .error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+
+    // Endpoints with a token are not rate limited this way.
+    for _ in 0..40 {
+        get(app, &space.path("/changes"), Some(&space.first.token))
+            .await
+            .ok::<PullResponse>();
+    }
+}
+
+async fn an_unreachable_database_is_503_and_health_says_so(backend: Backend) {
+    let Some(api) = Api::new(backend).await else {
+        return;
+    };
+    let app = &api.app;
+    let space = create_space(app).await;
+    let health = common::get(app, "/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(&health.body[..], br#"{"status":"ok","database":"ok"}"#);
+
+    api.store.close().await;
+    let health = common::get(app, "/healthz").await;
+    assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        &health.body[..],
+        br#"{"status":"unavailable","database":"unavailable"}"#
+    );
+    get(app, &space.path("/changes"), Some(&space.first.token))
+        .await
+        .error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    get(app, &space.path("/kdf"), None)
+        .await
+        .error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+}
+
+macro_rules! suite {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(super::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(super::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+suite!(
+    create_and_join_with_the_passphrase_and_the_recovery_code,
+    a_wrong_secret_is_401_and_changes_nothing,
+    weak_kdf_is_refused,
+    push_and_pull_page_by_page,
+    a_retried_push_returns_the_same_receipts_and_stores_nothing_new,
+    concurrent_pushes_get_gapless_seqs_and_a_concurrent_puller_misses_nothing,
+    devices_can_be_listed_and_removed_and_a_removed_token_is_refused,
+    a_token_works_only_for_its_own_space,
+    a_passphrase_change_replaces_the_old_one,
+    deleting_a_space_removes_everything,
+    oversized_requests_are_413_json,
+    bad_requests_are_400_json,
+    rate_limits_answer_429,
+    an_unreachable_database_is_503_and_health_says_so,
+);
+
+// Backend-independent behaviour, over SQLite only.
+
+#[tokio::test]
+async fn no_cors_headers_unless_an_origin_is_configured() {
+    let api = Api::new(Backend::Sqlite).await.expect("sqlite");
+    let preflight = |app: Router| async move {
+        let request = Request::builder()
+            .method(Method::OPTIONS)
+            .uri(format!("{API_PREFIX}/spaces"))
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .body(Body::empty())
+            .expect("request");
+        app.oneshot(request).await.expect("infallible")
+    };
+    let closed = preflight(api.app.clone()).await;
+    assert!(
+        closed
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    let config = SyncConfig {
+        cors_origin: Some("https://app.example".parse().expect("header")),
+        ..SyncConfig::default()
+    };
+    let open = Api::with_config(Backend::Sqlite, config)
+        .await
+        .expect("sqlite");
+    let allowed = preflight(open.app.clone()).await;
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let methods = allowed.headers()["access-control-allow-methods"]
+        .to_str()
+        .expect("ascii");
+    assert!(
+        methods.contains("POST") && methods.contains("DELETE"),
+        "{methods}"
+    );
+    let space = create_space(&open.app).await;
+    let request = Request::builder()
+        .uri(format!("{API_PREFIX}/spaces/{}/kdf", space.id))
+        .header("origin", "https://app.example")
+        .body(Body::empty())
+        .expect("request");
+    let reply = open.app.clone().oneshot(request).await.expect("infallible");
+    assert_eq!(
+        reply.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+}
+
+/// Collects what the server logs.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Self;
+    fn make_writer(&'a self) -> Self {
+        self.clone()
+    }
+}
+
+/// The process-wide log capture. Global rather than per test: tracing caches per call site whether anyone
+/// listens, and a thread-local subscriber can miss events while other tests run on other threads. The other
+/// tests' lines land here too; the test below looks only for its own values.
+fn captured_logs() -> &'static Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        captured
+    })
+}
+
+#[tokio::test]
+async fn logs_name_devices_and_counts_but_never_secrets_tokens_or_ciphertext() {
+    let captured = captured_logs();
+    let api = Api::new(Backend::Sqlite).await.expect("sqlite");
+    let app = &api.app;
+    let space = create_space(app).await;
+    let laptop: Joined = join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .into(StatusCode::CREATED);
+    let secret = b64(b"a very private thought, encrypted");
+    let changes = [(random_id().expect("random"), secret.clone())];
+    push(app, &space, &laptop.token, &changes).await;
+    pull_all(app, &space, &space.first.token, 500).await;
+    join(app, &space, "passphrase", &b64(&[0; 32]))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+
+    let log = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8");
+    assert!(
+        log.contains(&format!("/spaces/{}…/changes", &space.id[..8])),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("device={} changes=1", laptop.device_id)),
+        "{log}"
+    );
+    assert!(log.contains("error=unauthorized"), "{log}");
+    for never in [
+        &space.id,
+        &secret,
+        &laptop.token,
+        &space.first.token,
+        &space.passphrase,
+        &space.recovery,
+        &b64(b"data key under the passphrase"),
+    ] {
+        assert!(
+            !log.contains(never.as_str()),
+            "{never} is in the log:\n{log}"
+        );
+    }
+    let (_, token_secret) = laptop.token.split_once('.').expect("token");
+    assert!(!log.contains(token_secret));
+}
