@@ -133,15 +133,18 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
+        // Behind a (pretend) proxy, so that each simulated device counts as its own address for the rate limits
+        // on creating and joining spaces; see `Connection::call`.
+        command.arg("--behind-proxy");
+        command.env_remove("DATABASE_URL").env_remove("WAYMARK_DATA");
         let data = match &options.database_url {
             Some(url) => {
-                command.env("DATABASE_URL", url);
+                command.args(["--database-url", url]);
                 None
             }
             None => {
                 let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
-                command.env_remove("DATABASE_URL");
-                command.args(["--data".as_ref(), dir.path().as_os_str()]);
+                command.args(["--data-dir".as_ref(), dir.path().as_os_str()]);
                 Some(dir)
             }
         };
@@ -188,6 +191,14 @@ impl Server {
 struct Connection {
     sender: SendRequest<Full<Bytes>>,
     addr: SocketAddr,
+    /// The simulated device's own address, as a proxy would pass it on (`X-Forwarded-For`).
+    client: String,
+}
+
+/// Device `n`'s address, in the range set aside for benchmarks (198.18.0.0/15, RFC 2544). Only ever written in a
+/// header: nothing is sent to it.
+fn device_address(n: usize) -> String {
+    format!("198.{}.{}.{}", 18 + (n >> 16) % 2, (n >> 8) & 0xff, n & 0xff)
 }
 
 impl Connection {
@@ -200,7 +211,11 @@ impl Connection {
             .await
             .map_err(|e| format!("handshake: {e}"))?;
         tokio::spawn(connection);
-        Ok(Connection { sender, addr })
+        Ok(Connection {
+            sender,
+            addr,
+            client: String::new(),
+        })
     }
 
     async fn call(
@@ -213,7 +228,8 @@ impl Connection {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("{API}{path}"))
-            .header("host", self.addr.to_string());
+            .header("host", self.addr.to_string())
+            .header("x-forwarded-for", &self.client);
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
@@ -310,12 +326,14 @@ async fn set_up(
     let mut tasks = tokio::task::JoinSet::new();
     for s in 0..spaces {
         let gate = gate.clone();
-        let members = options.per_space.min(options.devices - s * options.per_space);
+        let per_space = options.per_space;
+        let members = per_space.min(options.devices - s * per_space);
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await.expect("semaphore");
             let mut rng = Rng(0x5eed_0000 + s as u64);
             let mut local = Samples::default();
             let mut connection = Connection::open(addr).await?;
+            connection.client = device_address(s * per_space);
             let space = Space {
                 id: rng.id(),
                 auth_secret: b64(&rng.bytes(32)),
@@ -335,7 +353,8 @@ async fn set_up(
             expect(status, StatusCode::CREATED, "create a space", &body)?;
             local.add("create space", took);
             let mut tokens = vec![(space.clone(), body["token"].as_str().unwrap_or_default().to_owned())];
-            for _ in 1..members {
+            for member in 1..members {
+                connection.client = device_address(s * per_space + member);
                 let (status, body, took) = connection
                     .call(Method::GET, &format!("/spaces/{}/kdf", space.id), None, None)
                     .await?;
@@ -390,6 +409,7 @@ async fn sync_phase(
             let mut local = Samples::default();
             let mut moved = Moved::default();
             let mut connection = Connection::open(addr).await?;
+            connection.client = device_address(index);
             let mut cursor = 0u64;
             let mut left = changes;
             while left > 0 {

@@ -15,6 +15,7 @@
 //!
 //! `WAYMARK_SIM_SEEDS=1,2,3` replays particular seeds; `WAYMARK_SIM_STEPS` sets the schedule's length.
 
+mod common;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +37,8 @@ use waymark_core::sync::protocol::{
     Credential, Devices, Done, Id, PullResponse, PulledChange, PushChange, PushRequest,
 };
 use waymark_core::{Record, RecordId, RecordKind, Timestamp};
+use waymark_server::SyncConfig;
+use waymark_server::sync::store::{Database, Store};
 
 const DEFAULT_SEEDS: [u64; 4] = [1, 2, 3, 20_261_121];
 const DEFAULT_STEPS: usize = 400;
@@ -52,8 +55,19 @@ enum Backend {
     Postgres(String),
 }
 
-async fn sync_router(backend: &Backend) -> Router {
-    todo!("{backend:?}")
+/// The app's whole router (as `main` builds it) over a fresh store, and the store, to close at the end.
+async fn sync_router(backend: &Backend) -> (Router, Store) {
+    let database = match backend {
+        Backend::SqliteMemory => Database::SqliteMemory,
+        Backend::Postgres(url) => Database::Postgres(url.clone()),
+    };
+    let store = Store::connect(&database)
+        .await
+        .unwrap_or_else(|err| panic!("{}: {err}", database.describe()));
+    (
+        common::app_with(store.clone(), SyncConfig::default()),
+        store,
+    )
 }
 
 fn seeds() -> Vec<u64> {
@@ -119,7 +133,8 @@ struct Tally {
 async fn simulate(backend: &Backend, seed: u64) {
     let started = Instant::now();
     let mut rng = Rng::new(seed);
-    let net = Net::new(sync_router(backend).await, seed);
+    let (router, store) = sync_router(backend).await;
+    let net = Net::new(router, seed);
     let mut tally = Tally::default();
 
     // Four devices: clocks right, days ahead, days behind, a little ahead; some pull one change per page, some push
@@ -242,6 +257,7 @@ async fn simulate(backend: &Backend, seed: u64) {
         net.lost_answers.get() > 0 && tally.retried_changes > 0,
         "seed {seed}: the schedule lost no push answer, so retries went untested"
     );
+    store.close().await;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -553,7 +569,8 @@ async fn check_converged(net: &Net, devices: &[Device], seed: u64) -> usize {
 
 async fn security_cases(backend: &Backend) {
     let mut rng = Rng::new(7);
-    let net = Net::new(sync_router(backend).await, 7);
+    let (router, store) = sync_router(backend).await;
+    let net = Net::new(router, 7);
     let secrets = SpaceSecrets::new(&mut rng, "tea and toast");
     let sync_code = SyncCode::from_space_id(&secrets.space_id)
         .unwrap()
@@ -686,6 +703,7 @@ async fn security_cases(backend: &Backend) {
     assert_eq!(pull_everything(&net, &other, &stranger_token).await.len(), 1);
     assert_eq!(list_devices(&net, &space, &phone_token).await.devices.len(), 1);
     assert_eq!(list_devices(&net, &other, &stranger_token).await.devices.len(), 1);
+    store.close().await;
 }
 
 async fn list_devices(net: &Net, space: &str, token: &str) -> Devices {
