@@ -51,6 +51,20 @@ pub struct Kind {
     pub plural: &'static str,
     validate: fn(&str) -> Result<Checked, DecodeError>,
     merge: fn(&dyn KeyValueStore, &str, Timestamp) -> Result<Merged, StoreError>,
+    read: fn(&dyn KeyValueStore, &str, Timestamp) -> Result<Stored, StoreError>,
+}
+
+/// What storage holds under one record's key, read as the [`Repository`] reads it (see [`Kind::read_stored`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Nothing.
+    Missing,
+    /// Something unreadable was there: it was moved aside (as the repository does), so nothing is there now.
+    SetAside,
+    /// A record written by a newer version of Waymark: left where it is, untouched.
+    Newer,
+    /// A readable record, as this version stores it (`{"v":N,"record":{...}}`, migrated if it was older).
+    Current(String),
 }
 
 /// What checking one record's stored text found out about it.
@@ -89,6 +103,7 @@ impl Kind {
             plural,
             validate: validate::<K>,
             merge: merge_text::<K>,
+            read: read_stored::<K>,
         }
     }
 
@@ -109,6 +124,17 @@ impl Kind {
         now: Timestamp,
     ) -> Result<Merged, StoreError> {
         (self.merge)(repo.store(), text, now)
+    }
+
+    /// Reads the record stored under `key` as the [`Repository`] loads it: unreadable data is moved aside, data from a
+    /// newer version is left alone. Fails only when storage fails (or refuses to move unreadable data aside).
+    pub fn read_stored(
+        &self,
+        store: &dyn KeyValueStore,
+        key: &str,
+        now: Timestamp,
+    ) -> Result<Stored, StoreError> {
+        (self.read)(store, key, now)
     }
 
     /// "1 check-in", "3 check-ins".
@@ -148,6 +174,29 @@ fn validate<K: RecordKind>(text: &str) -> Result<Checked, DecodeError> {
         updated: record.updated,
         deleted: record.deleted,
         stored_version: decoded.stored_version,
+    })
+}
+
+fn read_stored<K: RecordKind>(
+    store: &dyn KeyValueStore,
+    key: &str,
+    now: Timestamp,
+) -> Result<Stored, StoreError> {
+    let loaded = Repository::new(store).load_key::<K>(key, now);
+    let mut set_aside = false;
+    for problem in loaded.problems {
+        match problem.kind {
+            ProblemKind::NewerVersion { .. } => return Ok(Stored::Newer),
+            ProblemKind::SetAside { .. } => set_aside = true,
+            ProblemKind::LeftInPlace { error, .. } | ProblemKind::ReadFailed(error) => {
+                return Err(error);
+            }
+        }
+    }
+    Ok(match loaded.records.first() {
+        Some(record) => Stored::Current(schema::encode(record)),
+        None if set_aside => Stored::SetAside,
+        None => Stored::Missing,
     })
 }
 

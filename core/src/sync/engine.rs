@@ -7,22 +7,35 @@
 //! |---------------------------------------|------------------------------------------------------------------|
 //! | `waymark.sync.membership`             | [`Membership`] (JSON)                                            |
 //! | `waymark.sync.clock`                  | [`HybridClock`] (JSON)                                           |
-//! | `waymark.sync.out.<change id>`        | a [`Change`] waiting to be pushed (JSON)                         |
+//! | `waymark.sync.out.<change id>`        | a [`Change`] waiting to be pushed, with its place in the queue (JSON) |
+//! | `waymark.sync.out_seq`                | the place in the queue the last queued change took               |
 //! | `waymark.sync.fields.<kind>.<id>`     | the record's [`FieldStamps`] (JSON)                              |
 //! | `waymark.sync.held.<change id>`       | a pulled [`Change`] from a newer version of Waymark, kept to apply after an update |
 //! | `waymark.sync.quarantine.<change id>` | a pulled change that could not be decrypted or read (its ciphertext, verbatim) |
 //!
 //! Records themselves are read and written as the [`Repository`](crate::Repository) stores them, through the kinds
 //! registry, so an applied change is visible to every tab like any other save.
+//!
+//! Each change is stamped by this device's [`HybridClock`]; a local change is also stamped later than every change
+//! the record's fields already hold, and never earlier than the record's own `updated` time, so an edit always wins
+//! here over what the person saw when they made it, and [`SyncEngine::queue_unsynced`] can tell a record written
+//! outside sync (its `updated` is later than its `updated` field's stamp) from one sync knows.
 
-use super::change::Change;
-use super::clock::HybridClock;
-use super::merge::FieldStamps;
-use super::protocol::{Accepted, Id};
-use crate::record::{Record, Timestamp};
-use crate::schema::RecordKind;
+use super::change::{Change, changed_fields, field_names, field_value, is_field_name};
+use super::clock::{HybridClock, Stamp};
+use super::merge::{self, Contender, FieldStamps, effective};
+use super::protocol::{Accepted, Id, id_from_random_bytes};
+use crate::kinds::{self, Stored};
+use crate::record::{Record, RecordId, Timestamp};
+use crate::repository::{kind_of_key, record_key};
+use crate::schema::{DecodeError, RecordKind};
 use crate::store::{KeyValueStore, StoreError};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::fmt;
 
 /// This device's place in a sync space, kept until it leaves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,13 +73,67 @@ pub struct Applied {
     pub held: usize,
 }
 
+const PREFIX: &str = "waymark.sync.";
+const MEMBERSHIP_KEY: &str = "waymark.sync.membership";
+const CLOCK_KEY: &str = "waymark.sync.clock";
+const OUT_PREFIX: &str = "waymark.sync.out.";
+const OUT_SEQ_KEY: &str = "waymark.sync.out_seq";
+const FIELDS_PREFIX: &str = "waymark.sync.fields.";
+const HELD_PREFIX: &str = "waymark.sync.held.";
+const QUARANTINE_PREFIX: &str = "waymark.sync.quarantine.";
+
+/// An outbox entry: the change and its place in the queue (so the order is kept whatever order keys come in).
+#[derive(Serialize, Deserialize)]
+struct Queued {
+    seq: u64,
+    change: Change,
+}
+
+/// A held entry: a pulled change with what is needed to apply it later.
+#[derive(Serialize, Deserialize)]
+struct Held {
+    change: Change,
+    seq: u64,
+    received_at: Timestamp,
+}
+
+/// What applying one change did.
+enum Outcome {
+    /// Nothing new.
+    Unchanged,
+    /// The record under this key was written (and maybe its stamps).
+    Written(String),
+    /// Only the record's field stamps changed.
+    Stamped,
+    /// Not applied: kept to apply later.
+    Held,
+    /// Not applied, ever: the change itself cannot be read as its kind.
+    Quarantined,
+}
+
+/// The device's side of sync. Every method reads and writes storage directly, so several engines (tabs) over the
+/// same storage see each other's work.
 pub struct SyncEngine<S> {
     store: S,
+    random: RefCell<Box<dyn FnMut() -> [u8; 16]>>,
+}
+
+impl<S: fmt::Debug> fmt::Debug for SyncEngine<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncEngine")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S: KeyValueStore> SyncEngine<S> {
-    pub fn new(store: S) -> Self {
-        SyncEngine { store }
+    /// An engine over `store`. `random` returns 16 bytes from a secure source each call (for change ids): the core
+    /// has no random number generator of its own.
+    pub fn new(store: S, random: impl FnMut() -> [u8; 16] + 'static) -> Self {
+        SyncEngine {
+            store,
+            random: RefCell::new(Box::new(random)),
+        }
     }
 
     pub fn store(&self) -> &S {
@@ -75,86 +142,305 @@ impl<S: KeyValueStore> SyncEngine<S> {
 
     /// This device's membership, if sync is on.
     pub fn membership(&self) -> Result<Option<Membership>, StoreError> {
-        todo!()
+        match self.store.get(MEMBERSHIP_KEY)? {
+            None => Ok(None),
+            Some(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| StoreError::Failed(format!("sync settings cannot be read: {e}"))),
+        }
     }
 
     /// Starts syncing: stores the membership and the clock, then queues every record (see [`Self::queue_unsynced`]).
+    /// Anything left of an earlier membership (field stamps, outbox) is removed first, so every record is queued.
     pub fn join(&self, membership: Membership, now: Timestamp) -> Result<(), StoreError> {
-        todo!("{membership:?} {now:?}")
+        self.leave()?;
+        self.write_json(CLOCK_KEY, &HybridClock::new(membership.device_id.clone()))?;
+        self.write_json(MEMBERSHIP_KEY, &membership)?;
+        self.queue_unsynced(now)?;
+        Ok(())
     }
 
     /// Stops syncing on this device: removes every `waymark.sync.` key. Records stay as they are.
     pub fn leave(&self) -> Result<(), StoreError> {
-        todo!()
+        for key in self.keys_under(PREFIX)? {
+            self.store.remove(&key)?;
+        }
+        Ok(())
     }
 
-    /// Saves the membership after a sync (cursor, clock offset, last synced).
+    /// Saves the membership after a sync (cursor, clock offset, last synced). Does nothing when sync is off.
     pub fn update_membership(
         &self,
         change: impl FnOnce(&mut Membership),
     ) -> Result<(), StoreError> {
-        todo!()
+        if let Some(mut membership) = self.membership()? {
+            change(&mut membership);
+            self.write_json(MEMBERSHIP_KEY, &membership)?;
+        }
+        Ok(())
     }
 
     /// After a local save: queues a change with the fields that differ between `before` and `after`, stamped now by
     /// this device's clock (`local_now` corrected by the membership's clock offset), and records their stamps.
     /// Does nothing when sync is off or nothing differs.
+    ///
+    /// The stamp is also later than every change the record's fields hold, and not earlier than `after.updated`.
+    /// A record sync has not seen since it was last written (see [`Self::queue_unsynced`]) is queued whole.
     pub fn record_local_save<K: RecordKind>(
         &self,
         before: Option<&Record<K>>,
         after: &Record<K>,
         local_now: Timestamp,
     ) -> Result<(), StoreError> {
-        todo!("{:?} {local_now:?}", before.is_some() && after.deleted)
+        let Some(membership) = self.membership()? else {
+            return Ok(());
+        };
+        let after_value = to_value(after)?;
+        let stamps = self.read_stamps(K::KIND, &after.id)?;
+        // What sync holds for the record before this save: the record `before`, unless sync has not seen it since it
+        // was last written (or there is none), in which case the change sets every field, over no known values.
+        let known = match before {
+            Some(before) if !written_outside_sync(&stamps, before.updated) => {
+                Some(to_value(before)?)
+            }
+            _ => None,
+        };
+        let fields = match &known {
+            Some(before) => changed_fields(Some(before), &after_value),
+            None => field_names(&after_value),
+        };
+        if fields.is_empty() {
+            return Ok(());
+        }
+        let mut clock = self.load_clock(&membership)?;
+        let mut stamp = clock.tick(physical_now(&membership, local_now));
+        if stamp.wall < after.updated {
+            stamp.wall = after.updated;
+            stamp.counter = 0;
+        }
+        let change = Change {
+            id: self.new_id(),
+            kind: K::KIND.to_owned(),
+            record_id: after.id.clone(),
+            version: K::VERSION,
+            stamp: later_than_held(stamp, &stamps),
+            fields,
+            record: after_value,
+        };
+        match &known {
+            Some(before) => self.queue_own(&change, before, &stamps)?,
+            None => self.queue_own(&change, &change.record, &FieldStamps::new())?,
+        }
+        // Moved later than the tick for this record: the clock follows, unless that is far ahead.
+        clock.observe(&change.stamp, physical_now(&membership, local_now));
+        self.write_json(CLOCK_KEY, &clock)
     }
 
     /// Queues a whole-record change for every stored record that this device has not queued or received since it was
     /// last written (records imported from a backup, and every record when sync is first turned on). Each is stamped
     /// with the record's own `updated` time, so joining a space merges by when things were really changed.
     /// Returns how many were queued.
+    ///
+    /// "Not queued or received since it was last written": the record has no field stamps, or its `updated` is later
+    /// than the stamp of its `updated` field. The clock observes each stamp (unless it is far ahead), and a later
+    /// local edit of the record is stamped after it in any case (see [`Self::record_local_save`]). Unreadable
+    /// records are moved aside as the repository does; records from a newer version are left alone, unqueued.
     pub fn queue_unsynced(&self, local_now: Timestamp) -> Result<usize, StoreError> {
-        todo!("{local_now:?}")
+        let Some(membership) = self.membership()? else {
+            return Ok(0);
+        };
+        let mut clock = self.load_clock(&membership)?;
+        let physical = physical_now(&membership, local_now);
+        let mut keys: Vec<String> = self
+            .store
+            .keys()?
+            .into_iter()
+            .filter(|key| kind_of_key(key).is_some())
+            .collect();
+        keys.sort_unstable();
+        let mut queued = 0;
+        for key in keys {
+            let Some((kind, id)) = kind_and_id_of_key(&key) else {
+                continue;
+            };
+            let Stored::Current(text) = kind.read_stored(&self.store, &key, local_now)? else {
+                continue;
+            };
+            let record = record_of(&text)?;
+            let Some(updated) = record.get("updated").and_then(Value::as_i64).map(Timestamp) else {
+                continue;
+            };
+            let stamps = self.read_stamps(kind.kind, &id)?;
+            if !written_outside_sync(&stamps, updated) {
+                continue;
+            }
+            let stamp = Stamp {
+                wall: updated,
+                counter: 0,
+                device: membership.device_id.clone(),
+            };
+            let change = Change {
+                id: self.new_id(),
+                kind: kind.kind.to_owned(),
+                record_id: id,
+                version: kind.version,
+                stamp: later_than_held(stamp, &stamps),
+                fields: field_names(&record),
+                record,
+            };
+            // The values the stamps described were overwritten: start over from the record as it is.
+            self.queue_own(&change, &change.record, &FieldStamps::new())?;
+            clock.observe(&change.stamp, physical);
+            queued += 1;
+        }
+        self.write_json(CLOCK_KEY, &clock)?;
+        Ok(queued)
     }
 
     /// The changes waiting to be pushed, oldest first.
     pub fn outbox(&self) -> Result<Vec<Change>, StoreError> {
-        todo!()
+        let mut queued = Vec::new();
+        for key in self.keys_under(OUT_PREFIX)? {
+            if let Some(entry) = self.read_json::<Queued>(&key)? {
+                queued.push(entry);
+            }
+        }
+        queued.sort_by(|a, b| (a.seq, &a.change.id).cmp(&(b.seq, &b.change.id)));
+        Ok(queued.into_iter().map(|q| q.change).collect())
     }
 
     /// How many changes wait to be pushed (cheap: counts keys).
     pub fn outbox_len(&self) -> Result<usize, StoreError> {
-        todo!()
+        Ok(self.keys_under(OUT_PREFIX)?.len())
     }
 
     /// Removes pushed changes from the outbox and records their receipts in the field stamps they set.
-    pub fn mark_pushed(&self, accepted: &[Accepted]) -> Result<(), StoreError> {
-        todo!("{accepted:?}")
+    ///
+    /// A receipt can lower a change's order (its stamp is capped at `received_at` +
+    /// [`MAX_AHEAD_MS`](super::clock::MAX_AHEAD_MS)), so a field this device's own change held may go back to another
+    /// change's value: returns the storage keys of the records that changed (the app reloads these). `local_now`
+    /// dates anything unreadable that has to be moved aside meanwhile.
+    pub fn mark_pushed(
+        &self,
+        accepted: &[Accepted],
+        local_now: Timestamp,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut changed = Vec::new();
+        for receipt in accepted {
+            let key = format!("{OUT_PREFIX}{}", receipt.id);
+            let Some(queued) = self.read_json::<Queued>(&key)? else {
+                continue;
+            };
+            let received_at = Timestamp(receipt.received_at);
+            match self.apply_one(&queued.change, Some(received_at), local_now)? {
+                Outcome::Written(record_key) => push_once(&mut changed, record_key),
+                Outcome::Held => self.hold(&queued.change, receipt.seq, received_at)?,
+                Outcome::Unchanged | Outcome::Stamped | Outcome::Quarantined => {}
+            }
+            self.store.remove(&key)?;
+        }
+        Ok(changed)
     }
 
     /// Applies a page of pulled changes in order, observes their stamps with the clock, and moves the cursor past
     /// them. A change from a newer version of Waymark, or of an unknown kind, is held (and re-applied by
     /// [`Self::retry_held`]). A local record that cannot be read is moved aside first, as the repository does.
+    ///
+    /// If storage fails part way, the error is returned and the cursor stays after the last change fully applied,
+    /// so the rest is pulled again (applying a change twice changes nothing). Does nothing when sync is off.
     pub fn apply_pulled(
         &self,
         pulled: Vec<Pulled>,
         local_now: Timestamp,
     ) -> Result<Applied, StoreError> {
-        todo!("{} {local_now:?}", pulled.len())
+        let Some(membership) = self.membership()? else {
+            return Ok(Applied::default());
+        };
+        let mut clock = self.load_clock(&membership)?;
+        let physical = physical_now(&membership, local_now);
+        let mut applied = Applied::default();
+        let mut cursor = membership.cursor;
+        let mut failure = None;
+        for one in pulled {
+            let result = self
+                .apply_one(&one.change, Some(one.received_at), local_now)
+                .and_then(|outcome| {
+                    match outcome {
+                        Outcome::Written(key) => push_once(&mut applied.changed_keys, key),
+                        Outcome::Held => {
+                            self.hold(&one.change, one.seq, one.received_at)?;
+                            applied.held += 1;
+                        }
+                        Outcome::Unchanged | Outcome::Stamped | Outcome::Quarantined => {}
+                    }
+                    // This device's own change, pulled back before its push was answered: it is on the server.
+                    self.store.remove(&format!("{OUT_PREFIX}{}", one.change.id))
+                });
+            if let Err(error) = result {
+                failure = Some(error);
+                break;
+            }
+            clock.observe(&capped(&one.change.stamp, one.received_at), physical);
+            cursor = cursor.max(one.seq);
+        }
+        let saved = self.save_progress(cursor, &clock);
+        match failure {
+            Some(error) => Err(error),
+            None => saved.map(|()| applied),
+        }
     }
 
     /// Keeps a pulled change that could not be decrypted or read, and moves the cursor past it.
     pub fn quarantine(&self, id: &Id, seq: u64, ciphertext: &str) -> Result<(), StoreError> {
-        todo!("{id} {seq} {ciphertext}")
+        self.store
+            .set(&format!("{QUARANTINE_PREFIX}{id}"), ciphertext)?;
+        self.update_membership(|m| m.cursor = m.cursor.max(seq))
     }
 
     /// How many pulled changes are quarantined.
     pub fn quarantined(&self) -> Result<usize, StoreError> {
-        todo!()
+        Ok(self.keys_under(QUARANTINE_PREFIX)?.len())
     }
 
-    /// Applies held changes this version can now read (after an update). Returns what changed.
+    /// Applies held changes this version can now read (after an update). Returns what changed; `held` counts the
+    /// changes still held.
     pub fn retry_held(&self, local_now: Timestamp) -> Result<Applied, StoreError> {
-        todo!("{local_now:?}")
+        let Some(membership) = self.membership()? else {
+            return Ok(Applied::default());
+        };
+        let mut clock = self.load_clock(&membership)?;
+        let physical = physical_now(&membership, local_now);
+        let mut applied = Applied::default();
+        let mut failure = None;
+        for key in self.keys_under(HELD_PREFIX)? {
+            let Some(held) = self.read_json::<Held>(&key)? else {
+                continue;
+            };
+            let result = self
+                .apply_one(&held.change, Some(held.received_at), local_now)
+                .and_then(|outcome| match outcome {
+                    Outcome::Held => {
+                        applied.held += 1;
+                        Ok(())
+                    }
+                    outcome => {
+                        if let Outcome::Written(record_key) = outcome {
+                            push_once(&mut applied.changed_keys, record_key);
+                        }
+                        self.store.remove(&key)
+                    }
+                });
+            if let Err(error) = result {
+                failure = Some(error);
+                break;
+            }
+            clock.observe(&capped(&held.change.stamp, held.received_at), physical);
+        }
+        let saved = self.write_json(CLOCK_KEY, &clock);
+        match failure {
+            Some(error) => Err(error),
+            None => saved.map(|()| applied),
+        }
     }
 
     /// The stamps of one record's fields (empty if it has none).
@@ -163,10 +449,384 @@ impl<S: KeyValueStore> SyncEngine<S> {
         kind: &str,
         id: &crate::RecordId,
     ) -> Result<FieldStamps, StoreError> {
-        todo!("{kind} {id:?}")
+        self.read_stamps(kind, id)
     }
 
     fn clock(&self) -> Result<Option<HybridClock>, StoreError> {
-        todo!()
+        self.read_json(CLOCK_KEY)
+    }
+
+    /// The stored clock, or a new one for this device (if the stored one is missing or unreadable).
+    fn load_clock(&self, membership: &Membership) -> Result<HybridClock, StoreError> {
+        Ok(self
+            .clock()?
+            .filter(|clock| clock.device == membership.device_id)
+            .unwrap_or_else(|| HybridClock::new(membership.device_id.clone())))
+    }
+
+    fn new_id(&self) -> Id {
+        id_from_random_bytes((self.random.borrow_mut())())
+    }
+
+    /// Queues this device's own change to a record sync held as `held` with `stamps` before the change, and
+    /// records the change in the stamps (provisionally: its receipt is not known yet). The outbox entry is written
+    /// first, so a full storage never leaves stamps naming a change that will not be pushed.
+    fn queue_own(
+        &self,
+        change: &Change,
+        held: &Value,
+        stamps: &FieldStamps,
+    ) -> Result<(), StoreError> {
+        let Some((record, stamps)) = merge::apply(Some((held, stamps)), change, None) else {
+            return Ok(());
+        };
+        debug_assert_eq!(
+            record, change.record,
+            "a local change wins every field it sets"
+        );
+        let seq = self.read_json::<u64>(OUT_SEQ_KEY)?.unwrap_or(0) + 1;
+        self.write_json(
+            &format!("{OUT_PREFIX}{}", change.id),
+            &Queued {
+                seq,
+                change: change.clone(),
+            },
+        )?;
+        self.write_json(OUT_SEQ_KEY, &seq)?;
+        self.write_stamps(&change.kind, &change.record_id, &stamps)
+    }
+
+    /// Applies one change (pulled, or this device's own with its receipt) to storage.
+    fn apply_one(
+        &self,
+        change: &Change,
+        received_at: Option<Timestamp>,
+        local_now: Timestamp,
+    ) -> Result<Outcome, StoreError> {
+        let Some(kind) = kinds::find(&change.kind) else {
+            return Ok(Outcome::Held);
+        };
+        if change.version > kind.version {
+            return Ok(Outcome::Held);
+        }
+        // The change's record as this version stores it.
+        let incoming = match kind.validate(&envelope(change.version, &change.record)) {
+            Ok(checked) if checked.id == change.record_id => record_of(&checked.current)?,
+            Err(DecodeError::Newer { .. }) => return Ok(Outcome::Held),
+            Ok(_) | Err(_) => {
+                self.write_json(&format!("{QUARANTINE_PREFIX}{}", change.id), change)?;
+                return Ok(Outcome::Quarantined);
+            }
+        };
+        let fields = if change.version < kind.version {
+            fields_after_migration(&change.fields, &change.record, &incoming)
+        } else {
+            change.fields.clone()
+        };
+        let change = Change {
+            version: kind.version,
+            fields,
+            record: incoming,
+            ..change.clone()
+        };
+        let key = record_key(kind.kind, &change.record_id);
+        let local = match kind.read_stored(&self.store, &key, local_now)? {
+            Stored::Newer => return Ok(Outcome::Held),
+            Stored::Current(text) => Some(record_of(&text)?),
+            Stored::SetAside | Stored::Missing => None,
+        };
+        // Stamps describe the values of the record held: with no record, they describe nothing.
+        let stamps = match local {
+            Some(_) => self.read_stamps(kind.kind, &change.record_id)?,
+            None => FieldStamps::new(),
+        };
+        let Some((merged, merged_stamps)) =
+            merge::apply(local.as_ref().map(|l| (l, &stamps)), &change, received_at)
+        else {
+            return Ok(Outcome::Unchanged);
+        };
+        let mut outcome = Outcome::Stamped;
+        if local.as_ref() != Some(&merged) {
+            // Never write anything the kind cannot read back.
+            let text = match kind.validate(&envelope(kind.version, &merged)) {
+                Ok(checked) if checked.id == change.record_id => checked.current,
+                Ok(_) | Err(_) => return Ok(Outcome::Held),
+            };
+            // The record first: should storage refuse the stamps, applying the change again finishes the job.
+            self.store.set(&key, &text)?;
+            outcome = Outcome::Written(key);
+        }
+        self.write_stamps(kind.kind, &change.record_id, &merged_stamps)?;
+        Ok(outcome)
+    }
+
+    fn hold(&self, change: &Change, seq: u64, received_at: Timestamp) -> Result<(), StoreError> {
+        self.write_json(
+            &format!("{HELD_PREFIX}{}", change.id),
+            &Held {
+                change: change.clone(),
+                seq,
+                received_at,
+            },
+        )
+    }
+
+    /// Saves the cursor and the clock after applying pulled changes (also after a failure, for what was applied).
+    fn save_progress(&self, cursor: u64, clock: &HybridClock) -> Result<(), StoreError> {
+        self.update_membership(|m| m.cursor = cursor)?;
+        self.write_json(CLOCK_KEY, clock)
+    }
+
+    fn read_stamps(&self, kind: &str, id: &RecordId) -> Result<FieldStamps, StoreError> {
+        // Unreadable stamps are as good as none: every change then wins over the values held.
+        Ok(self.read_json(&stamps_key(kind, id))?.unwrap_or_default())
+    }
+
+    fn write_stamps(
+        &self,
+        kind: &str,
+        id: &RecordId,
+        stamps: &FieldStamps,
+    ) -> Result<(), StoreError> {
+        self.write_json(&stamps_key(kind, id), stamps)
+    }
+
+    /// Keys under `prefix`, sorted.
+    fn keys_under(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let mut keys: Vec<String> = self
+            .store
+            .keys()?
+            .into_iter()
+            .filter(|key| key.starts_with(prefix))
+            .collect();
+        keys.sort_unstable();
+        Ok(keys)
+    }
+
+    /// Reads JSON stored under `key`; `None` if nothing is there or it cannot be read as `T`.
+    fn read_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        Ok(self
+            .store
+            .get(key)?
+            .and_then(|text| serde_json::from_str(&text).ok()))
+    }
+
+    fn write_json<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        let text = serde_json::to_string(value).map_err(|e| StoreError::Failed(e.to_string()))?;
+        self.store.set(key, &text)
+    }
+}
+
+/// The storage key of one record's field stamps.
+pub fn stamps_key(kind: &str, id: &RecordId) -> String {
+    format!("{FIELDS_PREFIX}{kind}.{id}")
+}
+
+/// Whether `key` is one of sync's own storage keys (`waymark.sync.…`).
+pub fn is_sync_key(key: &str) -> bool {
+    key.starts_with(PREFIX)
+}
+
+/// This device's time corrected by the server's (the clock's physical time).
+fn physical_now(membership: &Membership, local_now: Timestamp) -> Timestamp {
+    Timestamp(local_now.0.saturating_add(membership.clock_offset_ms))
+}
+
+/// A stamp with its wall time capped as [`effective`] caps it: what the clock may observe of a pulled change.
+fn capped(stamp: &Stamp, received_at: Timestamp) -> Stamp {
+    Stamp {
+        wall: merge::order(stamp, Some(received_at), "").0,
+        ..stamp.clone()
+    }
+}
+
+/// Whether a record whose `updated` time is `updated` was written since sync last set or queued it (or never was).
+fn written_outside_sync(stamps: &FieldStamps, updated: Timestamp) -> bool {
+    stamps
+        .get("updated")
+        .is_none_or(|held| updated > held.stamp.wall)
+}
+
+/// `stamp`, moved later if needed so that, as a change without a receipt yet, it orders after every change the
+/// record's fields hold (and so wins them all here).
+fn later_than_held(stamp: Stamp, stamps: &FieldStamps) -> Stamp {
+    let best = stamps
+        .values()
+        .flat_map(|held| {
+            std::iter::once(effective(held)).chain(held.contenders.iter().map(Contender::order))
+        })
+        .max();
+    let Some((wall, raw, _)) = best else {
+        return stamp;
+    };
+    // The least (wall, counter) whose provisional order is above `best`.
+    let floor = if wall < raw.wall {
+        (Timestamp(wall.0.saturating_add(1)), 0)
+    } else {
+        match raw.counter.checked_add(1) {
+            Some(counter) => (raw.wall, counter),
+            None => (Timestamp(raw.wall.0.saturating_add(1)), 0),
+        }
+    };
+    if (stamp.wall, stamp.counter) >= floor {
+        stamp
+    } else {
+        Stamp {
+            wall: floor.0,
+            counter: floor.1,
+            ..stamp
+        }
+    }
+}
+
+/// The field names a change from an older schema version sets, in the current version's terms.
+///
+/// Names that still exist after migration are kept. A field the migration added is set only if the change set a
+/// field the migration removed, since an edit of an older version cannot have meant a field it did not have: a
+/// field that appeared with the value of a removed field the change set is that field renamed; if none did (the
+/// migration reshaped the fields), every field that appeared is set. A migration that only adds fields with
+/// defaults never makes an old change set them.
+///
+/// (Field stamps a device stored before an update that renames fields keep the old names; a migration that renames
+/// a field should move them too.)
+fn fields_after_migration(fields: &[String], original: &Value, migrated: &Value) -> Vec<String> {
+    let old: BTreeSet<String> = field_names(original).into_iter().collect();
+    let new: BTreeSet<String> = field_names(migrated).into_iter().collect();
+    let mut result: Vec<String> = fields
+        .iter()
+        .filter(|f| new.contains(*f) || (!old.contains(*f) && is_field_name(f)))
+        .cloned()
+        .collect();
+    let removed: Vec<&String> = fields
+        .iter()
+        .filter(|f| old.contains(*f) && !new.contains(*f))
+        .collect();
+    if removed.is_empty() {
+        return result;
+    }
+    let removed_values: Vec<&Value> = removed
+        .iter()
+        .filter_map(|f| field_value(original, f))
+        .collect();
+    let appeared: Vec<&String> = new.difference(&old).collect();
+    let renamed: Vec<&String> = appeared
+        .iter()
+        .copied()
+        .filter(|f| field_value(migrated, f).is_some_and(|v| removed_values.contains(&v)))
+        .collect();
+    let set = if renamed.is_empty() {
+        appeared
+    } else {
+        renamed
+    };
+    for field in set {
+        if !result.contains(field) {
+            result.push(field.clone());
+        }
+    }
+    result
+}
+
+/// `{"v":version,"record":record}`, the stored form of a record.
+fn envelope(version: u32, record: &Value) -> String {
+    format!(r#"{{"v":{version},"record":{record}}}"#)
+}
+
+/// The record inside a stored form.
+fn record_of(text: &str) -> Result<Value, StoreError> {
+    let mut stored: Value =
+        serde_json::from_str(text).map_err(|e| StoreError::Failed(e.to_string()))?;
+    match stored.get_mut("record") {
+        Some(record) => Ok(record.take()),
+        None => Err(StoreError::Failed(
+            "a stored record without its record".into(),
+        )),
+    }
+}
+
+fn to_value<T: Serialize>(value: &T) -> Result<Value, StoreError> {
+    serde_json::to_value(value).map_err(|e| StoreError::Failed(e.to_string()))
+}
+
+/// The registered kind and the record id of a record key, if it is one this version knows.
+fn kind_and_id_of_key(key: &str) -> Option<(&'static kinds::Kind, RecordId)> {
+    let kind = kinds::find(kind_of_key(key)?)?;
+    let (_, id) = key.strip_prefix("waymark.rec.")?.split_once('.')?;
+    Some((kind, RecordId::parse(id).ok()?))
+}
+
+fn push_once(keys: &mut Vec<String>, key: String) {
+    if !keys.contains(&key) {
+        keys.push(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::clock::MAX_AHEAD_MS;
+    use crate::sync::merge::FieldStamp;
+    use serde_json::json;
+
+    fn names(fields: &[&str]) -> Vec<String> {
+        fields.iter().map(|f| f.to_string()).collect()
+    }
+
+    #[test]
+    fn an_old_change_sets_renamed_fields_but_not_added_ones() {
+        let v1 =
+            json!({"created": 1, "updated": 2, "deleted": false, "data": {"name": "x", "size": 3}});
+        // v1 → v3: `name` renamed to `title`, `pinned` added.
+        let v3 = json!({"created": 1, "updated": 2, "deleted": false,
+                        "data": {"title": "x", "size": 3, "pinned": false}});
+        assert_eq!(
+            fields_after_migration(&names(&["updated", "data.name"]), &v1, &v3),
+            ["updated", "data.title"]
+        );
+        assert_eq!(
+            fields_after_migration(&names(&["updated", "data.size"]), &v1, &v3),
+            ["updated", "data.size"]
+        );
+        // A reshaped field: every field that appeared.
+        let reshaped = json!({"created": 1, "updated": 2, "deleted": false,
+                              "data": {"title": {"text": "x"}, "size": 3, "pinned": false}});
+        assert_eq!(
+            fields_after_migration(&names(&["updated", "data.name"]), &v1, &reshaped),
+            ["updated", "data.pinned", "data.title"]
+        );
+    }
+
+    #[test]
+    fn a_local_change_is_stamped_after_everything_the_record_holds() {
+        let held = |wall: i64, counter: u32, received_at: Option<i64>| FieldStamp {
+            stamp: Stamp {
+                wall: Timestamp(wall),
+                counter,
+                device: "b".into(),
+            },
+            change: "c".into(),
+            received_at: received_at.map(Timestamp),
+            contenders: Vec::new(),
+        };
+        let now = Stamp {
+            wall: Timestamp(100),
+            counter: 0,
+            device: "a".into(),
+        };
+        assert_eq!(later_than_held(now.clone(), &FieldStamps::new()), now);
+        // Held uncapped at (500, 2): just after it.
+        let stamps = FieldStamps::from([("updated".to_owned(), held(500, 2, Some(400)))]);
+        let later = later_than_held(now.clone(), &stamps);
+        assert_eq!((later.wall, later.counter), (Timestamp(500), 3));
+        // Held capped (stamped far ahead): a millisecond after the capped time is enough.
+        let stamps = FieldStamps::from([("updated".to_owned(), held(9_000_000, 2, Some(400)))]);
+        let later = later_than_held(now.clone(), &stamps);
+        assert_eq!(
+            (later.wall, later.counter),
+            (Timestamp(400 + MAX_AHEAD_MS + 1), 0)
+        );
+        // Already later: unchanged.
+        let stamps = FieldStamps::from([("updated".to_owned(), held(50, 9, Some(50)))]);
+        assert_eq!(later_than_held(now.clone(), &stamps), now);
     }
 }

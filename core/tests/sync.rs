@@ -1,0 +1,991 @@
+//! The device's side of sync over the in-memory store: local saves to the outbox, receipts, pulled changes, held
+//! and quarantined changes, and several devices with wrong clocks converging.
+
+use proptest::prelude::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use waymark_core::mood::{CheckIn, MoodLevel};
+use waymark_core::repository::record_key;
+use waymark_core::sync::change::{Change, field_value};
+use waymark_core::sync::engine::{Membership, Pulled, SyncEngine, stamps_key};
+use waymark_core::sync::merge::{FieldStamp, order};
+use waymark_core::sync::protocol::{Accepted, id_from_random_bytes};
+use waymark_core::{
+    KeyValueStore, MemoryStore, Record, RecordId, RecordKind, Repository, Saved, StoreError,
+    Timestamp,
+};
+
+const START: i64 = 1_750_000_000_000;
+const DAY: i64 = 24 * 60 * 60 * 1000;
+
+type Engine = SyncEngine<Rc<MemoryStore>>;
+
+fn device_id(device: u8) -> String {
+    id_from_random_bytes([device; 16])
+}
+
+fn membership(device: u8, clock_offset_ms: i64) -> Membership {
+    Membership {
+        space_id: id_from_random_bytes([0xee; 16]),
+        device_id: device_id(device),
+        device_name: format!("device {device}"),
+        token: "token".into(),
+        data_key: "key".into(),
+        cursor: 0,
+        clock_offset_ms,
+        last_synced: None,
+    }
+}
+
+/// An engine whose change ids are unique per device: the device number, then a count.
+fn engine(store: Rc<MemoryStore>, device: u8) -> Engine {
+    let mut count = 0u64;
+    SyncEngine::new(store, move || {
+        count += 1;
+        let mut bytes = [device; 16];
+        bytes[8..].copy_from_slice(&count.to_be_bytes());
+        bytes
+    })
+}
+
+fn joined(device: u8, clock_offset_ms: i64, now: i64) -> (Rc<MemoryStore>, Engine) {
+    let store = Rc::new(MemoryStore::new());
+    let engine = engine(store.clone(), device);
+    engine
+        .join(membership(device, clock_offset_ms), Timestamp(now))
+        .unwrap();
+    (store, engine)
+}
+
+fn record_id(n: u8) -> RecordId {
+    RecordId::from_random_bytes([n; 16])
+}
+
+fn key(id: &RecordId) -> String {
+    record_key(CheckIn::KIND, id)
+}
+
+/// Saves a record as the app does (through the repository), then tells sync.
+fn save(engine: &Engine, before: Option<&Record<CheckIn>>, after: &Record<CheckIn>, now: i64) {
+    let repo = Repository::new(engine.store());
+    assert_eq!(repo.save(after, Timestamp(now)), Ok(Saved::Written));
+    engine
+        .record_local_save(before, after, Timestamp(now))
+        .unwrap();
+}
+
+fn load(store: &MemoryStore, id: &RecordId) -> Option<Record<CheckIn>> {
+    Repository::new(store)
+        .load_key::<CheckIn>(&key(id), Timestamp(0))
+        .records
+        .pop()
+}
+
+/// A sync server: changes in order, each with its receipt time.
+#[derive(Default)]
+struct Server {
+    changes: Vec<(Change, i64)>,
+}
+
+impl Server {
+    /// Stores what is new, and answers with each change's first receipt.
+    fn push(&mut self, changes: &[Change], now: i64) -> Vec<Accepted> {
+        changes
+            .iter()
+            .map(|change| {
+                let index = match self.changes.iter().position(|(c, _)| c.id == change.id) {
+                    Some(index) => index,
+                    None => {
+                        self.changes.push((change.clone(), now));
+                        self.changes.len() - 1
+                    }
+                };
+                Accepted {
+                    id: change.id.clone(),
+                    seq: index as u64 + 1,
+                    received_at: self.changes[index].1,
+                }
+            })
+            .collect()
+    }
+
+    fn pulled(&self, index: usize) -> Pulled {
+        let (change, received_at) = &self.changes[index];
+        Pulled {
+            change: change.clone(),
+            seq: index as u64 + 1,
+            received_at: Timestamp(*received_at),
+        }
+    }
+
+    fn all(&self) -> Vec<Pulled> {
+        (0..self.changes.len()).map(|i| self.pulled(i)).collect()
+    }
+
+    /// Pushes everything `engine` has queued and records the receipts.
+    fn sync_up(&mut self, engine: &Engine, now: i64) -> Vec<String> {
+        let accepted = self.push(&engine.outbox().unwrap(), now);
+        engine.mark_pushed(&accepted, Timestamp(now)).unwrap()
+    }
+}
+
+fn sync_keys(store: &MemoryStore) -> Vec<String> {
+    store
+        .keys()
+        .unwrap()
+        .into_iter()
+        .filter(|k| k.starts_with("waymark.sync."))
+        .collect()
+}
+
+#[test]
+fn a_local_save_travels_to_another_device() {
+    let (store_a, a) = joined(1, 0, START);
+    let (store_b, b) = joined(2, 0, START);
+    let mut server = Server::default();
+    let id = record_id(1);
+    let created = Record::new(
+        id.clone(),
+        Timestamp(START + 10),
+        CheckIn::new(MoodLevel::Okay, Timestamp(START + 10)),
+    );
+    save(&a, None, &created, START + 10);
+    let queued = a.outbox().unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(a.outbox_len().unwrap(), 1);
+    assert_eq!(
+        queued[0].fields,
+        [
+            "created",
+            "updated",
+            "deleted",
+            "data.at",
+            "data.mood",
+            "data.note",
+            "data.tags"
+        ]
+    );
+    assert_eq!(queued[0].stamp.device, device_id(1));
+    assert!(
+        a.field_stamps(CheckIn::KIND, &id)
+            .unwrap()
+            .values()
+            .all(|s| s.received_at.is_none())
+    );
+
+    assert_eq!(server.sync_up(&a, START + 20), Vec::<String>::new());
+    assert_eq!(a.outbox_len().unwrap(), 0);
+    let stamps = a.field_stamps(CheckIn::KIND, &id).unwrap();
+    assert!(
+        stamps
+            .values()
+            .all(|s| s.received_at == Some(Timestamp(START + 20)))
+    );
+
+    let applied = b.apply_pulled(server.all(), Timestamp(START + 30)).unwrap();
+    assert_eq!(applied.changed_keys, [key(&id)]);
+    assert_eq!(applied.held, 0);
+    assert_eq!(load(&store_b, &id), Some(created.clone()));
+    assert_eq!(b.field_stamps(CheckIn::KIND, &id).unwrap(), stamps);
+    assert_eq!(b.membership().unwrap().unwrap().cursor, 1);
+
+    // An edit sends only what changed.
+    let mut edited = created.clone();
+    edited.edit(Timestamp(START + 40), |c| c.mood = MoodLevel::Good);
+    save(&a, Some(&created), &edited, START + 40);
+    assert_eq!(a.outbox().unwrap()[0].fields, ["updated", "data.mood"]);
+    server.sync_up(&a, START + 50);
+    let applied = b
+        .apply_pulled(vec![server.pulled(1)], Timestamp(START + 60))
+        .unwrap();
+    assert_eq!(applied.changed_keys, [key(&id)]);
+    assert_eq!(load(&store_b, &id), Some(edited.clone()));
+    assert_eq!(
+        b.field_stamps(CheckIn::KIND, &id).unwrap(),
+        a.field_stamps(CheckIn::KIND, &id).unwrap()
+    );
+    // Pulled again: nothing changes.
+    let again = b.apply_pulled(server.all(), Timestamp(START + 70)).unwrap();
+    assert!(again.changed_keys.is_empty());
+    assert_eq!(load(&store_a, &id), Some(edited));
+    // An unchanged save queues nothing.
+    let before = a.outbox_len().unwrap();
+    let same = load(&store_a, &id).unwrap();
+    a.record_local_save(Some(&same), &same, Timestamp(START + 80))
+        .unwrap();
+    assert_eq!(a.outbox_len().unwrap(), before);
+}
+
+#[test]
+fn sync_off_does_nothing() {
+    let store = Rc::new(MemoryStore::new());
+    let engine = engine(store.clone(), 1);
+    let record = Record::new(
+        record_id(1),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Low, Timestamp(START)),
+    );
+    engine
+        .record_local_save(None, &record, Timestamp(START))
+        .unwrap();
+    assert_eq!(engine.membership().unwrap(), None);
+    assert_eq!(engine.queue_unsynced(Timestamp(START)).unwrap(), 0);
+    assert!(store.snapshot().is_empty());
+}
+
+#[test]
+fn the_outbox_keeps_the_order_changes_were_queued_in() {
+    let (_store, a) = joined(1, 0, START);
+    let mut ids = Vec::new();
+    for n in 0..12u8 {
+        // Later records stamped earlier, to be sure the order is the queue's, not the stamps'.
+        let now = START + 1_000 - i64::from(n) * 10;
+        let record = Record::new(
+            record_id(n + 1),
+            Timestamp(now),
+            CheckIn::new(MoodLevel::Okay, Timestamp(now)),
+        );
+        save(&a, None, &record, now);
+        ids.push(record.id);
+    }
+    let queued: Vec<RecordId> = a
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.record_id)
+        .collect();
+    assert_eq!(queued, ids);
+}
+
+#[test]
+fn own_change_pulled_back_before_its_receipt_leaves_the_outbox() {
+    let (_store, a) = joined(1, 0, START);
+    let mut server = Server::default();
+    let id = record_id(1);
+    let record = Record::new(
+        id.clone(),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
+    );
+    save(&a, None, &record, START);
+    // The push arrived but its answer was lost.
+    server.push(&a.outbox().unwrap(), START + 5);
+    let applied = a.apply_pulled(server.all(), Timestamp(START + 10)).unwrap();
+    assert!(applied.changed_keys.is_empty());
+    assert_eq!(a.outbox_len().unwrap(), 0);
+    assert!(
+        a.field_stamps(CheckIn::KIND, &id)
+            .unwrap()
+            .values()
+            .all(|s| s.received_at == Some(Timestamp(START + 5)) && s.contenders.is_empty())
+    );
+}
+
+#[test]
+fn records_stored_before_joining_are_queued_with_their_own_times() {
+    let store = Rc::new(MemoryStore::new());
+    let repo = Repository::new(store.clone());
+    let old = Record::new(
+        record_id(1),
+        Timestamp(START - DAY),
+        CheckIn::new(MoodLevel::Low, Timestamp(START - DAY)),
+    );
+    repo.save(&old, Timestamp(START)).unwrap();
+    let a = engine(store.clone(), 1);
+    a.join(membership(1, 0), Timestamp(START)).unwrap();
+    let queued = a.outbox().unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].stamp.wall, old.updated);
+    assert_eq!(queued[0].stamp.counter, 0);
+    assert_eq!(queued[0].fields.len(), 7);
+    // Nothing new to queue now.
+    assert_eq!(a.queue_unsynced(Timestamp(START)).unwrap(), 0);
+
+    // A record imported (written outside sync) with a later time is queued again, whole.
+    let mut imported = old.clone();
+    imported.edit(Timestamp(START + 100), |c| c.note = "from a backup".into());
+    repo.save(&imported, Timestamp(START + 200)).unwrap();
+    assert_eq!(a.queue_unsynced(Timestamp(START + 200)).unwrap(), 1);
+    let queued = a.outbox().unwrap();
+    assert_eq!(queued[1].stamp.wall, Timestamp(START + 100));
+    assert_eq!(queued[1].fields.len(), 7);
+    assert_eq!(a.queue_unsynced(Timestamp(START + 200)).unwrap(), 0);
+
+    // A later local edit comes after it, even one made with the clock set back.
+    let mut edited = imported.clone();
+    edited.edit(Timestamp(START - 5 * DAY), |c| c.mood = MoodLevel::Good);
+    save(&a, Some(&imported), &edited, START - 5 * DAY);
+    let queued = a.outbox().unwrap();
+    assert!(queued[2].stamp > queued[1].stamp);
+    assert_eq!(queued[2].fields, ["updated", "data.mood"]);
+}
+
+#[test]
+fn a_change_from_a_newer_version_is_held_and_retried() {
+    let (store, b) = joined(2, 0, START);
+    let id = record_id(1);
+    let record = Record::new(
+        id.clone(),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
+    );
+    let change = Change {
+        id: id_from_random_bytes([0x51; 16]),
+        kind: CheckIn::KIND.into(),
+        record_id: id.clone(),
+        version: CheckIn::VERSION + 1,
+        stamp: waymark_core::sync::clock::Stamp {
+            wall: Timestamp(START),
+            counter: 0,
+            device: device_id(1),
+        },
+        fields: vec!["updated".into(), "data.shiny".into()],
+        record: serde_json::to_value(&record).unwrap(),
+    };
+    let unknown_kind = Change {
+        id: id_from_random_bytes([0x52; 16]),
+        kind: "a_kind_from_the_future".into(),
+        version: 1,
+        ..change.clone()
+    };
+    let pulled = vec![
+        Pulled {
+            change: change.clone(),
+            seq: 1,
+            received_at: Timestamp(START),
+        },
+        Pulled {
+            change: unknown_kind,
+            seq: 2,
+            received_at: Timestamp(START),
+        },
+    ];
+    let applied = b.apply_pulled(pulled, Timestamp(START + 10)).unwrap();
+    assert_eq!(applied.held, 2);
+    assert!(applied.changed_keys.is_empty());
+    assert_eq!(b.membership().unwrap().unwrap().cursor, 2);
+    assert_eq!(store.get(&key(&id)).unwrap(), None);
+    let held = sync_keys(&store)
+        .into_iter()
+        .filter(|k| k.starts_with("waymark.sync.held."))
+        .count();
+    assert_eq!(held, 2);
+    // Still not readable by this version: still held.
+    let retried = b.retry_held(Timestamp(START + 20)).unwrap();
+    assert_eq!(retried.held, 2);
+    assert!(retried.changed_keys.is_empty());
+}
+
+#[test]
+fn a_change_to_a_record_a_newer_version_stored_is_held_until_it_can_be_applied() {
+    let (store, b) = joined(2, 0, START);
+    let (_, a) = joined(1, 0, START);
+    let mut server = Server::default();
+    let id = record_id(1);
+    let record = Record::new(
+        id.clone(),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
+    );
+    save(&a, None, &record, START);
+    server.sync_up(&a, START + 1);
+    let newer = format!(
+        r#"{{"v":{},"record":{{"id":"{id}","future":true}}}}"#,
+        CheckIn::VERSION + 1
+    );
+    store.set(&key(&id), &newer).unwrap();
+    let applied = b.apply_pulled(server.all(), Timestamp(START + 10)).unwrap();
+    assert_eq!(applied.held, 1);
+    assert_eq!(store.get(&key(&id)).unwrap(), Some(newer));
+    assert_eq!(b.membership().unwrap().unwrap().cursor, 1);
+    assert_eq!(b.retry_held(Timestamp(START + 20)).unwrap().held, 1);
+
+    // Once the newer copy is gone (say the person went back to it and deleted it), the change applies.
+    store.remove(&key(&id)).unwrap();
+    let retried = b.retry_held(Timestamp(START + 30)).unwrap();
+    assert_eq!(retried.held, 0);
+    assert_eq!(retried.changed_keys, [key(&id)]);
+    assert_eq!(load(&store, &id), Some(record));
+    assert_eq!(
+        b.retry_held(Timestamp(START + 40)).unwrap(),
+        Default::default()
+    );
+}
+
+#[test]
+fn an_unreadable_local_record_is_moved_aside_before_a_change_is_applied() {
+    let (store, b) = joined(2, 0, START);
+    let (_, a) = joined(1, 0, START);
+    let mut server = Server::default();
+    let id = record_id(1);
+    let record = Record::new(
+        id.clone(),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Good, Timestamp(START)),
+    );
+    save(&a, None, &record, START);
+    server.sync_up(&a, START + 1);
+    store.set(&key(&id), "{not json").unwrap();
+    let applied = b.apply_pulled(server.all(), Timestamp(START + 10)).unwrap();
+    assert_eq!(applied.changed_keys, [key(&id)]);
+    let aside = Repository::new(store.clone()).aside().unwrap();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(aside[0].key, key(&id));
+    assert_eq!(aside[0].raw, "{not json");
+    assert_eq!(aside[0].found, Timestamp(START + 10));
+    assert_eq!(load(&store, &id), Some(record));
+}
+
+#[test]
+fn a_change_that_is_not_a_valid_record_is_quarantined_not_written() {
+    let (store, b) = joined(2, 0, START);
+    let id = record_id(1);
+    let record = Record::new(
+        id.clone(),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Good, Timestamp(START)),
+    );
+    let mut value = serde_json::to_value(&record).unwrap();
+    value["data"]["mood"] = "furious".into();
+    let change = Change {
+        id: id_from_random_bytes([0x61; 16]),
+        kind: CheckIn::KIND.into(),
+        record_id: id.clone(),
+        version: CheckIn::VERSION,
+        stamp: waymark_core::sync::clock::Stamp {
+            wall: Timestamp(START),
+            counter: 0,
+            device: device_id(1),
+        },
+        fields: vec!["updated".into(), "data.mood".into()],
+        record: value,
+    };
+    let applied = b
+        .apply_pulled(
+            vec![Pulled {
+                change,
+                seq: 1,
+                received_at: Timestamp(START),
+            }],
+            Timestamp(START),
+        )
+        .unwrap();
+    assert_eq!(applied, Default::default());
+    assert_eq!(b.quarantined().unwrap(), 1);
+    assert_eq!(store.get(&key(&id)).unwrap(), None);
+    assert_eq!(b.membership().unwrap().unwrap().cursor, 1);
+
+    // Changes that cannot be decrypted are kept verbatim.
+    b.quarantine(&id_from_random_bytes([0x62; 16]), 2, "AQID")
+        .unwrap();
+    assert_eq!(b.quarantined().unwrap(), 2);
+    assert_eq!(b.membership().unwrap().unwrap().cursor, 2);
+    assert_eq!(
+        store
+            .get(&format!(
+                "waymark.sync.quarantine.{}",
+                id_from_random_bytes([0x62; 16])
+            ))
+            .unwrap()
+            .as_deref(),
+        Some("AQID")
+    );
+}
+
+/// Copies everything from one store into a new one with a quota.
+fn copy_with_quota(from: &MemoryStore, quota: usize) -> Rc<MemoryStore> {
+    let to = Rc::new(MemoryStore::with_quota(quota));
+    for (k, v) in from.snapshot() {
+        to.set(&k, &v).unwrap();
+    }
+    to
+}
+
+fn used(store: &MemoryStore) -> usize {
+    store
+        .snapshot()
+        .iter()
+        .map(|(k, v)| k.chars().count() + v.chars().count())
+        .sum()
+}
+
+#[test]
+fn full_storage_stops_applying_and_leaves_the_cursor_after_the_last_change_applied() {
+    let (_, a) = joined(1, 0, START);
+    let mut server = Server::default();
+    for n in 1..=3u8 {
+        let now = START + i64::from(n);
+        let record = Record::new(
+            record_id(n),
+            Timestamp(now),
+            CheckIn::new(MoodLevel::Good, Timestamp(now)),
+        );
+        save(&a, None, &record, now);
+    }
+    server.sync_up(&a, START + 10);
+
+    // How much storage applying the first change takes, measured on a store without a limit.
+    let (reference, b) = joined(2, 0, START);
+    b.apply_pulled(vec![server.pulled(0)], Timestamp(START + 20))
+        .unwrap();
+    let after_first = used(&reference);
+
+    let (fresh, _) = joined(2, 0, START);
+    let limited = copy_with_quota(&fresh, after_first + 10);
+    let b = engine(limited.clone(), 2);
+    let error = b
+        .apply_pulled(server.all(), Timestamp(START + 20))
+        .unwrap_err();
+    assert_eq!(error, StoreError::QuotaExceeded);
+    assert_eq!(b.membership().unwrap().unwrap().cursor, 1);
+    assert!(load(&limited, &record_id(1)).is_some());
+    assert!(load(&limited, &record_id(2)).is_none());
+
+    // With room again, pulling from the cursor on applies the rest and the result is as if nothing failed.
+    let roomy = copy_with_quota(&limited, usize::MAX);
+    let b = engine(roomy.clone(), 2);
+    let cursor = b.membership().unwrap().unwrap().cursor as usize;
+    let applied = b
+        .apply_pulled(server.all()[cursor..].to_vec(), Timestamp(START + 30))
+        .unwrap();
+    assert_eq!(applied.changed_keys.len(), 2);
+    assert_eq!(b.membership().unwrap().unwrap().cursor, 3);
+    for n in 1..=3u8 {
+        assert_eq!(
+            b.field_stamps(CheckIn::KIND, &record_id(n)).unwrap(),
+            a.field_stamps(CheckIn::KIND, &record_id(n)).unwrap()
+        );
+    }
+}
+
+#[test]
+fn full_storage_on_a_local_save_queues_nothing_half_way() {
+    let (store, _) = joined(1, 0, START);
+    let limited = copy_with_quota(&store, used(&store) + 300);
+    let a = engine(limited.clone(), 1);
+    let record = Record::new(
+        record_id(1),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Good, Timestamp(START)),
+    );
+    let error = a
+        .record_local_save(None, &record, Timestamp(START))
+        .unwrap_err();
+    assert_eq!(error, StoreError::QuotaExceeded);
+    assert_eq!(a.outbox_len().unwrap(), 0);
+    assert!(
+        a.field_stamps(CheckIn::KIND, &record.id)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn leaving_removes_only_sync_keys() {
+    let (store, a) = joined(1, 0, START);
+    let (_, b) = joined(2, 0, START);
+    let mut server = Server::default();
+    let record = Record::new(
+        record_id(1),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Good, Timestamp(START)),
+    );
+    save(&b, None, &record, START);
+    server.sync_up(&b, START + 1);
+    a.apply_pulled(server.all(), Timestamp(START + 2)).unwrap();
+    let own = Record::new(
+        record_id(2),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Low, Timestamp(START)),
+    );
+    save(&a, None, &own, START + 3);
+    a.quarantine(&id_from_random_bytes([7; 16]), 9, "xx")
+        .unwrap();
+    store.set("another.app", "theirs").unwrap();
+    store.set("waymark.settings-ish", "ours").unwrap();
+    let before = store.snapshot();
+    assert!(sync_keys(&store).len() >= 5);
+
+    a.leave().unwrap();
+    assert!(sync_keys(&store).is_empty());
+    assert_eq!(a.membership().unwrap(), None);
+    let kept: BTreeMap<String, String> = before
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("waymark.sync."))
+        .collect();
+    assert_eq!(store.snapshot(), kept);
+    assert!(load(&store, &record_id(1)).is_some() && load(&store, &record_id(2)).is_some());
+}
+
+#[test]
+fn a_device_far_ahead_wins_only_until_its_receipt_caps_it() {
+    // Device 1's clock is three days fast and it does not know; device 2's is right.
+    let (store_a, a) = joined(1, 0, START + 3 * DAY);
+    let (store_b, b) = joined(2, 0, START);
+    let mut server = Server::default();
+    let id = record_id(1);
+    let record = Record::new(
+        id.clone(),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
+    );
+    save(&b, None, &record, START);
+    server.sync_up(&b, START + 1);
+    a.apply_pulled(server.all(), Timestamp(START + 3 * DAY + 2))
+        .unwrap();
+
+    // A edits; its push reaches the server an hour in (real time), but the answer is lost.
+    let hour = 60 * 60 * 1000;
+    let mut by_a = load(&store_a, &id).unwrap();
+    let before_a = by_a.clone();
+    by_a.edit(Timestamp(START + 3 * DAY + 10), |c| c.note = "a".into());
+    save(&a, Some(&before_a), &by_a, START + 3 * DAY + 10);
+    server.push(&a.outbox().unwrap(), START + hour);
+    // B, not having seen it, edits the same field later (real time) and pushes.
+    let mut by_b = record.clone();
+    by_b.edit(Timestamp(START + 2 * hour), |c| c.note = "b".into());
+    save(&b, Some(&record), &by_b, START + 2 * hour);
+    server.sync_up(&b, START + 2 * hour + 1);
+    // A pulls B's edit: its own, stamped days ahead and without a known receipt, still wins here for now.
+    a.apply_pulled(
+        vec![server.pulled(2)],
+        Timestamp(START + 3 * DAY + 3 * hour),
+    )
+    .unwrap();
+    assert_eq!(load(&store_a, &id).unwrap().data.note, "a");
+    // A pushes again and learns its receipt: capped at an hour plus five minutes, its edit loses to B's.
+    let changed = server.sync_up(&a, START + 3 * hour);
+    assert_eq!(changed, [key(&id)]);
+    assert_eq!(load(&store_a, &id).unwrap().data.note, "b");
+    assert_eq!(a.outbox_len().unwrap(), 0);
+    b.apply_pulled(server.all(), Timestamp(START + 4 * hour))
+        .unwrap();
+    assert_eq!(load(&store_b, &id).unwrap().data.note, "b");
+    assert_eq!(load(&store_b, &id), load(&store_a, &id));
+    assert_eq!(
+        a.field_stamps(CheckIn::KIND, &id).unwrap(),
+        b.field_stamps(CheckIn::KIND, &id).unwrap()
+    );
+}
+
+#[test]
+fn a_delete_made_just_after_a_creation_stays_deleted_when_both_are_capped() {
+    // Device 1's clock is three days fast: everything it pushes is capped to the same time.
+    let fast = START + 3 * DAY;
+    let (store_a, a) = joined(1, 0, fast);
+    let (store_b, b) = joined(2, 0, START);
+    let mut server = Server::default();
+    let other = Record::new(
+        record_id(9),
+        Timestamp(fast),
+        CheckIn::new(MoodLevel::Low, Timestamp(fast)),
+    );
+    save(&a, None, &other, fast);
+    // Made in the same millisecond: counter 1.
+    let id = record_id(1);
+    let created = Record::new(
+        id.clone(),
+        Timestamp(fast),
+        CheckIn::new(MoodLevel::Okay, Timestamp(fast)),
+    );
+    save(&a, None, &created, fast);
+    // Deleted a millisecond later: counter 0.
+    let mut deleted = created.clone();
+    deleted.delete(Timestamp(fast + 1));
+    save(&a, Some(&created), &deleted, fast + 1);
+    let queued = a.outbox().unwrap();
+    assert!(queued[1].stamp.counter > queued[2].stamp.counter);
+    // Pushed together, received at the same time, both capped to the same wall time.
+    assert!(server.sync_up(&a, START).is_empty());
+    b.apply_pulled(server.all(), Timestamp(START + 1)).unwrap();
+    for store in [&store_a, &store_b] {
+        assert!(load(store, &id).unwrap().deleted);
+    }
+}
+
+#[test]
+fn a_change_from_an_older_version_is_migrated_and_sets_only_what_it_set() {
+    let (store, b) = joined(2, 0, START);
+    let id = record_id(1);
+    let mut record = Record::new(
+        id.clone(),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
+    );
+    record.data.note = "kept".into();
+    save(&b, None, &record, START);
+    // A device still on check-ins v1 (no note, no tags) changes the mood.
+    let v1 = serde_json::json!({
+        "id": id, "created": START, "updated": START + 10, "deleted": false,
+        "data": {"mood": "very_good", "at": START}
+    });
+    let change = Change {
+        id: id_from_random_bytes([0x71; 16]),
+        kind: CheckIn::KIND.into(),
+        record_id: id.clone(),
+        version: 1,
+        stamp: waymark_core::sync::clock::Stamp {
+            wall: Timestamp(START + 10),
+            counter: 0,
+            device: device_id(1),
+        },
+        fields: vec!["updated".into(), "data.mood".into()],
+        record: v1,
+    };
+    let applied = b
+        .apply_pulled(
+            vec![Pulled {
+                change,
+                seq: 1,
+                received_at: Timestamp(START + 10),
+            }],
+            Timestamp(START + 20),
+        )
+        .unwrap();
+    assert_eq!(applied.changed_keys, [key(&id)]);
+    let now = load(&store, &id).unwrap();
+    assert_eq!(now.data.mood, MoodLevel::VeryGood);
+    assert_eq!(now.data.note, "kept");
+    assert_eq!(now.updated, Timestamp(START + 10));
+    let text = store.get(&key(&id)).unwrap().unwrap();
+    assert!(text.starts_with(&format!(r#"{{"v":{},"#, CheckIn::VERSION)));
+}
+
+// ---- Three devices with wrong clocks, random edits and random delivery ----
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Made {
+    Create,
+    Edit,
+    Delete,
+    Undo,
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    /// A device edits a record: creates it (if nobody has), changes it, deletes it or undoes its delete.
+    Save {
+        device: usize,
+        record: u8,
+        choice: u8,
+        mood: usize,
+    },
+    /// A device pushes some of its outbox; the answer may be lost (the changes stay queued and are pushed again).
+    Push {
+        device: usize,
+        limit: usize,
+        lose_answer: bool,
+    },
+    /// A device pulls changes from the server in any order, some twice, some not at all (yet).
+    Pull { device: usize, picks: Vec<u16> },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..3usize, 0..3u8, any::<u8>(), 0..5usize)
+            .prop_map(|(device, record, choice, mood)| Op::Save { device, record, choice, mood }),
+        2 => (0..3usize, 1..6usize, any::<bool>())
+            .prop_map(|(device, limit, lose_answer)| Op::Push { device, limit, lose_answer }),
+        2 => (0..3usize, proptest::collection::vec(any::<u16>(), 0..8))
+            .prop_map(|(device, picks)| Op::Pull { device, picks }),
+    ]
+}
+
+struct Device {
+    store: Rc<MemoryStore>,
+    engine: Engine,
+    /// How far this device's clock is from the real time.
+    skew: i64,
+}
+
+fn stored_record(store: &MemoryStore, id: &RecordId) -> Option<Value> {
+    let text = store.get(&key(id)).unwrap()?;
+    let stored: Value = serde_json::from_str(&text).unwrap();
+    Some(stored["record"].clone())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn devices_with_wrong_clocks_converge(
+        skews in proptest::collection::vec(-3 * DAY..=3 * DAY, 3),
+        knows_offset in proptest::collection::vec(any::<bool>(), 3),
+        steps in proptest::collection::vec((op(), prop_oneof![0i64..2, 1i64..600_000]), 1..40),
+        final_order in proptest::collection::vec(any::<u16>(), 64),
+    ) {
+        let mut now = START;
+        let devices: Vec<Device> = (0..3)
+            .map(|i| {
+                let skew = skews[i];
+                let offset = if knows_offset[i] { -skew } else { 0 };
+                let (store, engine) = joined(i as u8 + 1, offset, now + skew);
+                Device { store, engine, skew }
+            })
+            .collect();
+        let mut server = Server::default();
+        let mut made: BTreeMap<String, Made> = BTreeMap::new();
+        let mut created: BTreeSet<u8> = BTreeSet::new();
+
+        for (op, elapsed) in steps {
+            now += elapsed;
+            match op {
+                Op::Save { device, record, choice, mood } => {
+                    let d = &devices[device];
+                    let local = now + d.skew;
+                    let id = record_id(record + 1);
+                    let before = load(&d.store, &id);
+                    let (after, what) = match &before {
+                        None if created.contains(&record) => continue,
+                        None => {
+                            created.insert(record);
+                            let check_in = CheckIn::new(MoodLevel::ALL[mood], Timestamp(local));
+                            (Record::new(id.clone(), Timestamp(local), check_in), Made::Create)
+                        }
+                        Some(held) if held.deleted => {
+                            if choice % 2 == 0 {
+                                continue;
+                            }
+                            let mut after = held.clone();
+                            after.restore(Timestamp(local));
+                            (after, Made::Undo)
+                        }
+                        Some(held) => {
+                            let mut after = held.clone();
+                            match choice % 4 {
+                                0 => {
+                                    after.delete(Timestamp(local));
+                                    (after, Made::Delete)
+                                }
+                                1 => {
+                                    after.edit(Timestamp(local), |c| c.mood = MoodLevel::ALL[mood]);
+                                    (after, Made::Edit)
+                                }
+                                2 => {
+                                    after.edit(Timestamp(local), |c| c.note = format!("note {choice}"));
+                                    (after, Made::Edit)
+                                }
+                                _ => {
+                                    after.edit(Timestamp(local), |c| {
+                                        c.mood = MoodLevel::ALL[mood];
+                                        c.toggle_tag("calm");
+                                    });
+                                    (after, Made::Edit)
+                                }
+                            }
+                        }
+                    };
+                    let queued_before: BTreeSet<String> =
+                        d.engine.outbox().unwrap().into_iter().map(|c| c.id).collect();
+                    save(&d.engine, before.as_ref(), &after, local);
+                    for change in d.engine.outbox().unwrap() {
+                        if !queued_before.contains(&change.id) {
+                            made.insert(change.id, what);
+                        }
+                    }
+                }
+                Op::Push { device, limit, lose_answer } => {
+                    let d = &devices[device];
+                    let outbox = d.engine.outbox().unwrap();
+                    let batch = &outbox[..limit.min(outbox.len())];
+                    let accepted = server.push(batch, now);
+                    if !lose_answer {
+                        d.engine.mark_pushed(&accepted, Timestamp(now + d.skew)).unwrap();
+                    }
+                }
+                Op::Pull { device, picks } => {
+                    if server.changes.is_empty() {
+                        continue;
+                    }
+                    let d = &devices[device];
+                    let pulled: Vec<Pulled> = picks
+                        .iter()
+                        .map(|p| server.pulled(*p as usize % server.changes.len()))
+                        .collect();
+                    d.engine.apply_pulled(pulled, Timestamp(now + d.skew)).unwrap();
+                }
+            }
+        }
+
+        // Everyone pushes everything, then receives everything (with receipts), in some order.
+        now += 1;
+        for d in &devices {
+            server.sync_up(&d.engine, now);
+            prop_assert_eq!(d.engine.outbox_len().unwrap(), 0);
+        }
+        for d in &devices {
+            let mut all = server.all();
+            all.sort_by_key(|p| final_order[p.seq as usize % final_order.len()] ^ p.seq as u16);
+            d.engine.apply_pulled(all, Timestamp(now + d.skew)).unwrap();
+        }
+
+        // The same records and stamps everywhere.
+        let snapshot = |d: &Device| -> BTreeMap<String, String> {
+            d.store
+                .snapshot()
+                .into_iter()
+                .filter(|(k, _)| k.starts_with("waymark.rec.") || k.starts_with("waymark.sync.fields."))
+                .collect()
+        };
+        prop_assert_eq!(snapshot(&devices[0]), snapshot(&devices[1]));
+        prop_assert_eq!(snapshot(&devices[1]), snapshot(&devices[2]));
+
+        // Each field holds the value of the change with the greatest effective order among those setting it.
+        for record in &created {
+            let id = record_id(record + 1);
+            let changes: Vec<&(Change, i64)> =
+                server.changes.iter().filter(|(c, _)| c.record_id == id).collect();
+            let value = stored_record(&devices[0].store, &id).expect("every device has it");
+            let stamps = devices[0].engine.field_stamps(CheckIn::KIND, &id).unwrap();
+            let fields: BTreeSet<&String> = changes.iter().flat_map(|(c, _)| &c.fields).collect();
+            prop_assert_eq!(fields.len(), stamps.len());
+            for field in fields {
+                let (winner, received_at) = changes
+                    .iter()
+                    .filter(|(c, _)| c.fields.contains(field))
+                    .map(|(c, r)| (c, *r))
+                    .max_by(|(a, ra), (b, rb)| {
+                        order(&a.stamp, Some(Timestamp(*ra)), &a.id)
+                            .cmp(&order(&b.stamp, Some(Timestamp(*rb)), &b.id))
+                    })
+                    .unwrap();
+                prop_assert_eq!(field_value(&value, field), field_value(&winner.record, field));
+                prop_assert_eq!(
+                    &stamps[field.as_str()],
+                    &FieldStamp {
+                        stamp: winner.stamp.clone(),
+                        change: winner.id.clone(),
+                        received_at: Some(Timestamp(received_at)),
+                        contenders: Vec::new(),
+                    }
+                );
+            }
+            // A deleted record comes back only through an undo ordered after every delete.
+            let deletes: Vec<_> = changes
+                .iter()
+                .filter(|(c, _)| made.get(&c.id) == Some(&Made::Delete))
+                .collect();
+            for (change, _) in &changes {
+                if made.get(&change.id) == Some(&Made::Edit) {
+                    prop_assert!(!change.fields.iter().any(|f| f == "deleted"));
+                }
+            }
+            if !deletes.is_empty() && value["deleted"] == Value::Bool(false) {
+                let winner = &stamps["deleted"];
+                prop_assert_eq!(made.get(&winner.change), Some(&Made::Undo));
+            }
+            if deletes.is_empty() {
+                prop_assert_eq!(&value["deleted"], &Value::Bool(false));
+            }
+        }
+    }
+}
+
+#[test]
+fn the_stamps_key_is_under_sync() {
+    assert_eq!(
+        stamps_key(CheckIn::KIND, &record_id(1)),
+        format!("waymark.sync.fields.mood_check_in.{}", record_id(1))
+    );
+}
