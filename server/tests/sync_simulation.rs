@@ -24,7 +24,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::Rng;
+use support::{Rng, unb64};
 use support::device::{Device, SpaceSecrets, SyncError, open};
 use support::net::Net;
 use waymark_core::calendar::LocalDate;
@@ -36,7 +36,7 @@ use waymark_core::sync::merge::FieldStamp;
 use waymark_core::sync::protocol::{
     Credential, Devices, Done, Id, PullResponse, PulledChange, PushChange, PushRequest,
 };
-use waymark_core::{Record, RecordId, RecordKind, Timestamp};
+use waymark_core::{KeyValueStore, Record, RecordId, RecordKind, Timestamp};
 use waymark_server::SyncConfig;
 use waymark_server::sync::store::{Database, Store};
 
@@ -56,6 +56,15 @@ enum Backend {
 }
 
 /// The app's whole router (as `main` builds it) over a fresh store, and the store, to close at the end.
+impl Backend {
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::SqliteMemory => "SQLite in memory",
+            Backend::Postgres(_) => "PostgreSQL",
+        }
+    }
+}
+
 async fn sync_router(backend: &Backend) -> (Router, Store) {
     let database = match backend {
         Backend::SqliteMemory => Database::SqliteMemory,
@@ -127,6 +136,7 @@ struct Tally {
     pages: usize,
     offline_periods: usize,
     clock_jumps: usize,
+    rejoins: usize,
     settle_rounds: usize,
 }
 
@@ -140,10 +150,10 @@ async fn simulate(backend: &Backend, seed: u64) {
     // Four devices: clocks right, days ahead, days behind, a little ahead; some pull one change per page, some push
     // in small batches.
     let mut devices = vec![
-        Device::new("Phone", 0, None, 500),
-        Device::new("Laptop", rng.between(2, 5) * DAY_MS, Some(1), 3),
-        Device::new("Tablet", -rng.between(2, 5) * DAY_MS, Some(1), 1),
-        Device::new("Work", rng.between(1_000, 90_000), Some(7), 50),
+        Device::new("Phone", rng.next_u64(), 0, None, 500),
+        Device::new("Laptop", rng.next_u64(), rng.between(2, 5) * DAY_MS, Some(1), 3),
+        Device::new("Tablet", rng.next_u64(), -rng.between(2, 5) * DAY_MS, Some(1), 1),
+        Device::new("Work", rng.next_u64(), rng.between(1_000, 90_000), Some(7), 50),
     ];
 
     // The person used the app on each device before turning sync on; two of them wrote a staying-well plan.
@@ -157,7 +167,7 @@ async fn simulate(backend: &Backend, seed: u64) {
         }
     }
 
-    let secrets = SpaceSecrets::new(&mut rng, "  correct horse battery staple ");
+    let mut secrets = SpaceSecrets::new(&mut rng, "  correct horse battery staple ");
     devices[0]
         .create_space(&net, &mut rng, &secrets)
         .await
@@ -178,12 +188,42 @@ async fn simulate(backend: &Backend, seed: u64) {
     }
 
     // The random schedule.
-    net.lose_chance.set(0.12);
+    net.lose_push_chance.set(0.15);
+    net.lose_other_chance.set(0.03);
     let steps = steps();
     let forge_at = rng.below(steps / 2) + steps / 4;
+    let new_passphrase_at = rng.below(steps / 2);
+    let late_join_at = steps / 2 + rng.below(steps / 4);
+    // A fifth device, used for a long time without sync, joins half way through (with the new passphrase).
+    let mut late = Some(Device::new(
+        "Old phone",
+        rng.next_u64(),
+        -rng.between(0, 2) * DAY_MS,
+        Some(2),
+        10,
+    ));
+    for _ in 0..rng.between(2, 6) {
+        create_check_in(late.as_mut().unwrap(), &mut rng);
+    }
+    create_plan_step(late.as_mut().unwrap(), &mut rng);
+    edit_staying_well_plan(late.as_mut().unwrap(), &mut rng);
     for step in 0..steps {
         if step == forge_at {
             net.forge_on_next_push.set(true);
+        }
+        if step == new_passphrase_at {
+            let index = rng.below(devices.len());
+            devices[index]
+                .change_passphrase(&net, &mut rng, &mut secrets, "a new passphrase, longer")
+                .await;
+        }
+        if step == late_join_at {
+            let mut device = late.take().unwrap();
+            device
+                .join_space(&net, &sync_code, &secrets, Credential::Passphrase)
+                .await
+                .unwrap_or_else(|reply| panic!("late join: {} {:?}", reply.status, reply.body));
+            devices.push(device);
         }
         let index = rng.below(devices.len());
         let device = &mut devices[index];
@@ -191,6 +231,10 @@ async fn simulate(backend: &Backend, seed: u64) {
         if roll < 55 {
             random_edit(device, &mut rng);
             tally.edits += 1;
+        } else if roll == 55 && !device.offline {
+            // Sync turned off and on again on this device.
+            device.rejoin(&net, &sync_code, &secrets).await;
+            tally.rejoins += 1;
         } else if roll < 90 {
             if !device.offline {
                 tally.syncs += 1;
@@ -220,7 +264,8 @@ async fn simulate(backend: &Backend, seed: u64) {
     }
 
     // Everyone comes back and syncs until nothing moves, with a reliable network.
-    net.lose_chance.set(0.0);
+    net.lose_push_chance.set(0.0);
+    net.lose_other_chance.set(0.0);
     for device in &mut devices {
         device.offline = false;
     }
@@ -246,7 +291,8 @@ async fn simulate(backend: &Backend, seed: u64) {
 
     let changes = check_converged(&net, &devices, seed).await;
     println!(
-        "seed {seed} ({backend:?}): {} changes, {} records; {tally:?}; {} requests, {} answers lost; {:.1} s",
+        "seed {seed} ({}): {} changes, {} records; {tally:?}; {} requests, {} answers lost; {:.1} s",
+        backend.name(),
         changes,
         devices[0].records().len(),
         net.requests.get(),
@@ -427,22 +473,25 @@ async fn pull_everything(net: &Net, space: &str, token: &str) -> Vec<PulledChang
     }
 }
 
-/// The order in which a write counts, as documented in `merge`: the stamp, its wall time capped at the server's
-/// receipt plus `MAX_AHEAD_MS`, then the change id.
-fn order_of(stamp: &FieldStamp) -> (i64, u32, String, String) {
+/// The order in which a write counts, as documented in `merge` (worked out here on its own, not with `merge`'s
+/// code): the stamp's wall time capped at the server's receipt plus `MAX_AHEAD_MS`, then the whole stamp (wall
+/// time, counter, device), then the change id.
+fn order_of(stamp: &FieldStamp) -> (i64, i64, u32, String, String) {
     let received = stamp.received_at.expect("every change has been received").0;
     (
         stamp.stamp.wall.0.min(received.saturating_add(MAX_AHEAD_MS)),
+        stamp.stamp.wall.0,
         stamp.stamp.counter,
         stamp.stamp.device.clone(),
         stamp.change.clone(),
     )
 }
 
-fn field_value(record: &Value, field: &str) -> Value {
+/// A field's value in a change's record (`None`: the record has no such field, so the change removes it).
+fn field_value(record: &Value, field: &str) -> Option<Value> {
     match field.strip_prefix("data.") {
-        Some(name) => record["data"][name].clone(),
-        None => record[field].clone(),
+        Some(name) => record.get("data")?.get(name).cloned(),
+        None => record.get(field).cloned(),
     }
 }
 
@@ -466,18 +515,22 @@ async fn check_converged(net: &Net, devices: &[Device], seed: u64) -> usize {
     // Nothing lost: every change any device queued reached the server, and nothing else did but the forgeries.
     let forged: BTreeSet<Id> = net.forged.borrow().iter().cloned().collect();
     assert_eq!(forged.len(), 2, "seed {seed}: the malicious server forged its two changes");
-    let mut expected_ids: BTreeSet<Id> = devices.iter().flat_map(|d| d.queued.clone()).collect();
-    expected_ids.extend(forged.iter().cloned());
+    // (A change still queued when its device turned sync off may or may not have got there.)
+    let queued: BTreeSet<Id> = devices.iter().flat_map(|d| d.queued.clone()).collect();
+    let abandoned: BTreeSet<Id> = devices.iter().flat_map(|d| d.abandoned.clone()).collect();
     let server_ids: BTreeSet<Id> = ids.into_iter().cloned().collect();
-    let missing: Vec<_> = expected_ids.difference(&server_ids).collect();
-    let unexpected: Vec<_> = server_ids.difference(&expected_ids).collect();
+    let missing: Vec<_> = queued.difference(&server_ids).collect();
+    let unexpected: Vec<_> = server_ids
+        .iter()
+        .filter(|id| !queued.contains(*id) && !abandoned.contains(*id) && !forged.contains(*id))
+        .collect();
     assert!(
         missing.is_empty() && unexpected.is_empty(),
         "seed {seed}: changes lost {missing:?}, changes nobody made {unexpected:?}"
     );
 
     // The winner of every field, worked out from the whole log.
-    let mut winners: BTreeMap<(String, String), BTreeMap<String, (FieldStamp, Value)>> =
+    let mut winners: BTreeMap<(String, String), BTreeMap<String, (FieldStamp, Option<Value>)>> =
         BTreeMap::new();
     for pulled in &all {
         let change = open(&key, &space, &pulled.id, &pulled.ciphertext);
@@ -494,6 +547,7 @@ async fn check_converged(net: &Net, devices: &[Device], seed: u64) -> usize {
             stamp: change.stamp.clone(),
             change: change.id.clone(),
             received_at: Some(Timestamp(pulled.received_at)),
+            contenders: Vec::new(),
         };
         let fields = winners
             .entry((change.kind.clone(), change.record_id.to_string()))
@@ -513,6 +567,7 @@ async fn check_converged(net: &Net, devices: &[Device], seed: u64) -> usize {
     for ((kind, id), fields) in &winners {
         let mut record = json!({ "id": id, "data": {} });
         for (field, (_, value)) in fields {
+            let Some(value) = value else { continue };
             match field.strip_prefix("data.") {
                 Some(name) => record["data"][name] = value.clone(),
                 None => record[field.as_str()] = value.clone(),
@@ -565,6 +620,82 @@ async fn check_converged(net: &Net, devices: &[Device], seed: u64) -> usize {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// A change altered on its way to one device.
+
+/// The server (or something between it and one device) alters one change in that device's pulls: the device
+/// quarantines it, applies the changes around it, and carries on syncing; the other device gets the real change.
+async fn tampered_in_transit(backend: &Backend) {
+    let mut rng = Rng::new(11);
+    let (router, store) = sync_router(backend).await;
+    let net = Net::new(router.clone(), 11);
+    let evil = Net::new(router, 12);
+    let secrets = SpaceSecrets::new(&mut rng, "a walk every day");
+    let sync_code = SyncCode::from_space_id(&secrets.space_id)
+        .unwrap()
+        .to_string();
+
+    let mut phone = Device::new("Phone", rng.next_u64(), 0, None, 500);
+    for _ in 0..3 {
+        create_check_in(&mut phone, &mut rng);
+    }
+    phone.create_space(&net, &mut rng, &secrets).await.unwrap();
+    phone.sync(&net, &mut rng).await.unwrap();
+    let membership = phone.membership();
+    let all = pull_everything(&net, &membership.space_id, &membership.token).await;
+    assert_eq!(all.len(), 3);
+    let key = phone.key.unwrap();
+    let victim = open(&key, &membership.space_id, &all[1].id, &all[1].ciphertext).unwrap();
+    evil.tamper_in_pulls.borrow_mut().push(victim.id.clone());
+
+    let mut laptop = Device::new("Laptop", rng.next_u64(), 0, Some(1), 500);
+    laptop
+        .join_space(&evil, &sync_code, &secrets, Credential::Passphrase)
+        .await
+        .unwrap();
+    let synced = laptop.sync(&evil, &mut rng).await.unwrap();
+    assert_eq!((synced.pulled, synced.quarantined), (2, 1));
+    assert_eq!(laptop.engine.quarantined().unwrap(), 1);
+    assert_eq!(laptop.membership().cursor, 3, "the cursor moved past it");
+    let victim_key = format!("waymark.rec.{}.{}", victim.kind, victim.record_id);
+    let laptops = laptop.records();
+    assert_eq!(laptops.len(), 2, "the changes before and after it applied");
+    assert!(!laptops.contains_key(&victim_key));
+    assert_eq!(
+        laptop
+            .store
+            .get(&format!("waymark.sync.quarantine.{}", victim.id))
+            .unwrap()
+            .map(|text| unb64(&text)),
+        Some(support::net::flip_a_bit(&unb64(&all[1].ciphertext))),
+        "kept verbatim"
+    );
+
+    // Both go on syncing: the laptop's edit reaches the phone, which has the real change all along.
+    create_check_in(&mut laptop, &mut rng);
+    let synced = laptop.sync(&evil, &mut rng).await.unwrap();
+    assert_eq!((synced.pushed, synced.pulled), (1, 1), "pushed, and pulled back");
+    assert_eq!(phone.sync(&net, &mut rng).await.unwrap().pulled, 1);
+    let phones = phone.records();
+    assert_eq!(phones.len(), 4);
+    assert!(phones.contains_key(&victim_key));
+    assert_eq!(laptop.records().len(), 3);
+    assert_eq!(laptop.membership().cursor, 4);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_change_altered_on_the_way_is_quarantined_and_sync_goes_on_over_sqlite() {
+    tampered_in_transit(&Backend::SqliteMemory).await;
+}
+
+#[tokio::test]
+async fn a_change_altered_on_the_way_is_quarantined_and_sync_goes_on_over_postgres() {
+    if let Some(url) = postgres_url() {
+        tampered_in_transit(&Backend::Postgres(url)).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Security: what a wrong secret, a removed device and another space's token can do (nothing).
 
 async fn security_cases(backend: &Backend) {
@@ -577,7 +708,7 @@ async fn security_cases(backend: &Backend) {
         .to_string();
     let space = secrets.space_id.clone();
 
-    let mut phone = Device::new("Phone", 0, None, 500);
+    let mut phone = Device::new("Phone", rng.next_u64(), 0, None, 500);
     create_check_in(&mut phone, &mut rng);
     phone.create_space(&net, &mut rng, &secrets).await.unwrap();
     phone.sync(&net, &mut rng).await.unwrap();
@@ -612,7 +743,8 @@ async fn security_cases(backend: &Backend) {
     assert_eq!(pull_everything(&net, &space, &phone_token).await, changes_before);
 
     // A second device joins, then is removed by the first: its token stops working for everything.
-    let mut laptop = Device::new("Laptop", 0, None, 500);
+    let mut laptop = Device::new("Laptop", rng.next_u64(), 0, None, 500);
+    create_check_in(&mut laptop, &mut rng);
     laptop
         .join_space(&net, &sync_code, &secrets, Credential::Passphrase)
         .await
@@ -664,7 +796,7 @@ async fn security_cases(backend: &Backend) {
 
     // Another space's token reads, writes and removes nothing here; this space's token nothing there.
     let other_secrets = SpaceSecrets::new(&mut rng, "someone else");
-    let mut stranger = Device::new("Stranger", 0, None, 500);
+    let mut stranger = Device::new("Stranger", rng.next_u64(), 0, None, 500);
     create_check_in(&mut stranger, &mut rng);
     stranger
         .create_space(&net, &mut rng, &other_secrets)

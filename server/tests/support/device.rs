@@ -10,7 +10,7 @@ use waymark_core::sync::engine::{Membership, Pulled, SyncEngine};
 use waymark_core::sync::codes::{RecoveryCode, SyncCode};
 use waymark_core::sync::keys;
 use waymark_core::sync::protocol::{
-    CreateSpace, Credential, Id, JoinSpace, Joined, KdfInfo, KdfParams, PullResponse, PushChange,
+    ChangePassphrase, CreateSpace, Credential, Id, JoinSpace, Joined, KdfInfo, KdfParams, PullResponse, PushChange,
     PushRequest, PushResponse, id_from_random_bytes, is_id,
 };
 use waymark_core::{KeyValueStore, MemoryStore, Record, RecordKind, Repository, Saved, Timestamp};
@@ -97,15 +97,26 @@ pub struct Device {
     pub queued: BTreeSet<Id>,
     /// Ids sent in pushes whose answers were lost: each must be sent again, with the same id.
     pub unanswered: BTreeSet<Id>,
+    /// Ids still in the outbox when the device left the space (turning sync off drops the outbox; turning it on
+    /// again queues every record whole): each may or may not have reached the server.
+    pub abandoned: BTreeSet<Id>,
     pub retried: usize,
 }
 
 impl Device {
-    pub fn new(name: &str, skew_ms: i64, pull_limit: Option<u32>, push_batch: usize) -> Self {
+    /// A device with empty storage; `seed` draws its change ids.
+    pub fn new(
+        name: &str,
+        seed: u64,
+        skew_ms: i64,
+        pull_limit: Option<u32>,
+        push_batch: usize,
+    ) -> Self {
         let store = Rc::new(MemoryStore::new());
+        let mut ids = Rng::new(seed);
         Device {
             name: name.to_owned(),
-            engine: SyncEngine::new(store.clone()),
+            engine: SyncEngine::new(store.clone(), move || ids.bytes()),
             repo: Repository::new(store.clone()),
             store,
             key: None,
@@ -115,6 +126,7 @@ impl Device {
             offline: false,
             queued: BTreeSet::new(),
             unanswered: BTreeSet::new(),
+            abandoned: BTreeSet::new(),
             retried: 0,
         }
     }
@@ -272,6 +284,69 @@ impl Device {
         Ok(())
     }
 
+    /// Sets a new passphrase for the space, as any device may: new KDF parameters and salt, the data key wrapped
+    /// under the new passphrase. Other devices keep their tokens.
+    pub async fn change_passphrase(
+        &self,
+        net: &Net,
+        rng: &mut Rng,
+        secrets: &mut SpaceSecrets,
+        passphrase: &str,
+    ) {
+        let membership = self.membership();
+        let kdf = keys::new_kdf_params(rng.bytes());
+        let derived = keys::stretch_passphrase(passphrase, &kdf).expect("stretch");
+        let body = ChangePassphrase {
+            kdf: kdf.clone(),
+            auth_secret: derived.auth_secret_b64(),
+            wrapped_key: b64(&crypto::wrap_key(
+                &derived.wrap_key,
+                &membership.space_id,
+                Credential::Passphrase,
+                rng.bytes(),
+                &self.key.expect("data key"),
+            )),
+        };
+        let reply = net
+            .send(
+                Method::PUT,
+                &format!("/spaces/{}/passphrase", membership.space_id),
+                Some(&membership.token),
+                Some(serde_json::to_vec(&body).unwrap()),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "change passphrase: {:?}", reply.body);
+        secrets.kdf = kdf;
+        secrets.passphrase = derived;
+    }
+
+    /// Turns sync off on this device (removing it from the space, as the app does) and on again: a new device id
+    /// and token, every record queued whole, the space pulled from the start.
+    pub async fn rejoin(&mut self, net: &Net, sync_code: &str, secrets: &SpaceSecrets) {
+        let membership = self.membership();
+        let reply = net
+            .send(
+                Method::DELETE,
+                &format!(
+                    "/spaces/{}/devices/{}",
+                    membership.space_id, membership.device_id
+                ),
+                Some(&membership.token),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "leave: {:?}", reply.body);
+        for change in self.engine.outbox().expect("outbox") {
+            self.queued.remove(&change.id);
+            self.abandoned.insert(change.id);
+        }
+        self.unanswered.clear();
+        self.engine.leave().expect("leave");
+        self.join_space(net, sync_code, secrets, Credential::Passphrase)
+            .await
+            .unwrap_or_else(|reply| panic!("rejoin: {} {:?}", reply.status, reply.body));
+    }
+
     fn enter(&mut self, space_id: Id, joined: Joined, data_key: [u8; 32], asked_at: Timestamp) {
         assert!(is_id(&joined.device_id), "device id {:?}", joined.device_id);
         self.key = Some(data_key);
@@ -375,7 +450,7 @@ impl Device {
                 self.unanswered.remove(id);
             }
             self.engine
-                .mark_pushed(&answer.accepted)
+                .mark_pushed(&answer.accepted, self.local_now())
                 .expect("mark_pushed");
             self.record_offset(answer.server_time, asked_at);
             synced.pushed += ids.len();
@@ -411,6 +486,8 @@ impl Device {
             assert_eq!(page.next_after, last, "next_after is the last seq returned");
             let mut ready = Vec::new();
             for pulled in page.changes {
+                // An own change whose push answer was lost, pulled back: the engine takes it off the outbox.
+                self.unanswered.remove(&pulled.id);
                 match open(&key, &space, &pulled.id, &pulled.ciphertext) {
                     Some(change) => ready.push(Pulled {
                         change,

@@ -15,7 +15,8 @@ use axum::body::{Body, Bytes};
 use axum::http::{Method, Request, StatusCode};
 use tower::ServiceExt as _;
 use waymark_core::sync::protocol::{
-    API_PREFIX, Accepted, Id, PushChange, PushRequest, PushResponse, id_from_random_bytes,
+    API_PREFIX, Accepted, Id, PullResponse, PushChange, PushRequest, PushResponse,
+    id_from_random_bytes,
 };
 
 use super::{Rng, b64, unb64};
@@ -51,8 +52,12 @@ pub struct Lost;
 pub struct Net {
     router: Router,
     rng: RefCell<Rng>,
-    /// How likely each answer is to be lost (0 while setting up and while settling).
-    pub lose_chance: Cell<f64>,
+    /// How likely a push's answer is to be lost (0 while setting up and while settling).
+    pub lose_push_chance: Cell<f64>,
+    /// How likely any other answer is to be lost.
+    pub lose_other_chance: Cell<f64>,
+    /// Changes whose ciphertext this server alters (one bit) in every pull answer that carries them.
+    pub tamper_in_pulls: RefCell<Vec<Id>>,
     /// Forge two changes on the next push that carries at least one change.
     pub forge_on_next_push: Cell<bool>,
     /// The ids of the changes the malicious server stored.
@@ -68,7 +73,9 @@ impl Net {
         Net {
             router,
             rng: RefCell::new(Rng::new(seed ^ 0x6e65_7477_6f72_6b00)),
-            lose_chance: Cell::new(0.0),
+            lose_push_chance: Cell::new(0.0),
+            lose_other_chance: Cell::new(0.0),
+            tamper_in_pulls: RefCell::new(Vec::new()),
             forge_on_next_push: Cell::new(false),
             forged: RefCell::new(Vec::new()),
             lost_receipts: RefCell::new(BTreeMap::new()),
@@ -87,6 +94,7 @@ impl Net {
     ) -> Result<Reply, Lost> {
         self.requests.set(self.requests.get() + 1);
         let is_push = method == Method::POST && path.ends_with("/changes");
+        let is_pull = method == Method::GET && path.contains("/changes?");
         let (body, forged) = match body {
             Some(body) if is_push && self.forge_on_next_push.get() => self.forge(body),
             other => (other, Vec::new()),
@@ -104,10 +112,21 @@ impl Net {
             answer.accepted.retain(|a| !forged.contains(&a.id));
             reply.body = serde_json::to_vec(&answer).unwrap().into();
         }
-        let lose = self.lose_chance.get() > 0.0 && {
-            let chance = self.lose_chance.get();
-            self.rng.borrow_mut().chance(chance)
+        if is_pull && reply.status == StatusCode::OK && !self.tamper_in_pulls.borrow().is_empty() {
+            let mut page: PullResponse = reply.json();
+            for change in &mut page.changes {
+                if self.tamper_in_pulls.borrow().contains(&change.id) {
+                    change.ciphertext = b64(&flip_a_bit(&unb64(&change.ciphertext)));
+                }
+            }
+            reply.body = serde_json::to_vec(&page).unwrap().into();
+        }
+        let chance = if is_push {
+            self.lose_push_chance.get()
+        } else {
+            self.lose_other_chance.get()
         };
+        let lose = chance > 0.0 && self.rng.borrow_mut().chance(chance);
         if lose {
             self.lost_answers.set(self.lost_answers.get() + 1);
             if is_push && reply.status == StatusCode::OK {
@@ -164,9 +183,7 @@ impl Net {
         };
         self.forge_on_next_push.set(false);
         let mut rng = self.rng.borrow_mut();
-        let mut flipped = unb64(&first.ciphertext);
-        let middle = flipped.len() / 2;
-        flipped[middle] ^= 0x04;
+        let flipped = flip_a_bit(&unb64(&first.ciphertext));
         let forged = vec![
             PushChange {
                 id: id_from_random_bytes(rng.bytes()),
@@ -182,4 +199,12 @@ impl Net {
         self.forged.borrow_mut().extend(ids.iter().cloned());
         (Some(serde_json::to_vec(&push).unwrap()), ids)
     }
+}
+
+/// The same bytes with one bit of the ciphertext proper flipped (past the format byte and the nonce).
+pub fn flip_a_bit(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    let at = (13 + out.len()) / 2;
+    out[at] ^= 0x04;
+    out
 }
