@@ -10,10 +10,7 @@ pub fn now() -> Timestamp {
 /// A fresh random record id from the browser's secure random source.
 pub fn new_id() -> RecordId {
     let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
-        .is_some();
+    let filled = super::crypto::fill_random(&mut bytes).is_ok();
     if !filled {
         // Every browser that runs this app has WebCrypto; this fallback only keeps ids unique, not secret.
         for (i, byte) in bytes.iter_mut().enumerate() {

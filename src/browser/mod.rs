@@ -1,6 +1,7 @@
 //! Adapters to the browser: everything that touches `web_sys` lives here, behind small functions and traits.
 
 pub mod clock;
+pub mod crypto;
 pub mod fetch;
 pub mod files;
 pub mod local_store;

@@ -12,6 +12,7 @@ pub mod mood_face;
 pub mod mood_history;
 pub mod mood_trend;
 pub mod plan_step_item;
+pub mod qr_code;
 pub mod questionnaire_chart;
 pub mod quick_check_in;
 pub mod reminders;

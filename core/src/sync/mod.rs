@@ -14,5 +14,6 @@ pub mod change;
 pub mod clock;
 pub mod codes;
 pub mod engine;
+pub mod keys;
 pub mod merge;
 pub mod protocol;
