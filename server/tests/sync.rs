@@ -1,5 +1,5 @@
-//! The sync API end to end through the real router (`tower::ServiceExt::oneshot`), run once over an in-memory
-//! SQLite store and once over PostgreSQL.
+//! The sync API end to end through the real router (`tower::ServiceExt::oneshot`), run over an in-memory SQLite
+//! store, a SQLite file (WAL, several connections) and PostgreSQL.
 //!
 //! PostgreSQL comes from `WAYMARK_TEST_DATABASE_URL` (scripts/test starts a throwaway cluster and sets it). When
 //! it is unset, as in a plain local `cargo test`, each PostgreSQL test prints that it was skipped and passes.
@@ -34,28 +34,43 @@ const PG_ENV: &str = "WAYMARK_TEST_DATABASE_URL";
 #[derive(Debug, Clone, Copy)]
 enum Backend {
     Sqlite,
+    SqliteFile,
     Postgres,
 }
 
-/// A fresh store of the backend, or `None` (after saying so) when PostgreSQL is not configured.
-async fn store(backend: Backend) -> Option<Store> {
+/// The test PostgreSQL database, or `None` (after saying so) when it is not configured.
+fn postgres_url() -> Option<String> {
+    match std::env::var(PG_ENV) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("skipped: {PG_ENV} is not set, so this PostgreSQL test did not run");
+            None
+        }
+    }
+}
+
+/// A fresh store of the backend (and the directory of its file), or `None` when PostgreSQL is not configured.
+async fn store(backend: Backend) -> Option<(Store, Option<tempfile::TempDir>)> {
+    let mut dir = None;
     let database = match backend {
         Backend::Sqlite => Database::SqliteMemory,
-        Backend::Postgres => match std::env::var(PG_ENV) {
-            Ok(url) if !url.is_empty() => Database::Postgres(url),
-            _ => {
-                eprintln!("skipped: {PG_ENV} is not set, so this PostgreSQL test did not run");
-                return None;
-            }
-        },
+        Backend::SqliteFile => {
+            let temp = tempfile::tempdir().expect("tempdir");
+            let path = temp.path().join("sync.db");
+            dir = Some(temp);
+            Database::SqliteFile(path)
+        }
+        Backend::Postgres => Database::Postgres(postgres_url()?),
     };
-    Some(Store::connect(&database).await.expect("connect the store"))
+    let store = Store::connect(&database).await.expect("connect the store");
+    Some((store, dir))
 }
 
 /// The router and its store.
 struct Api {
     app: Router,
     store: Store,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Api {
@@ -79,9 +94,13 @@ impl Api {
     }
 
     async fn with_config(backend: Backend, config: SyncConfig) -> Option<Self> {
-        let store = store(backend).await?;
+        let (store, dir) = store(backend).await?;
         let app = common::app_with(store.clone(), config);
-        Some(Self { app, store })
+        Some(Self {
+            app,
+            store,
+            _dir: dir,
+        })
     }
 }
 
@@ -1202,6 +1221,14 @@ macro_rules! suite {
                 }
             )*
         }
+        mod sqlite_file {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(super::Backend::SqliteFile).await;
+                }
+            )*
+        }
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1229,6 +1256,67 @@ suite!(
     rate_limits_answer_429,
     an_unreachable_database_is_503_and_health_says_so,
 );
+
+/// Two server instances (each with its own pool and rate limits) over one PostgreSQL database, as behind a load
+/// balancer: a space made on one is joined on the other, both push at once, and each sees every change once,
+/// with gapless seqs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_one_postgres() {
+    let Some(url) = postgres_url() else { return };
+    let instance = || async {
+        let store = Store::connect(&Database::Postgres(url.clone()))
+            .await
+            .expect("connect");
+        common::app_with(store, SyncConfig::default())
+    };
+    let (a, b) = (instance().await, instance().await);
+    let space = Arc::new(create_space(&a).await);
+    let on_b: Joined = join(&b, &space, "passphrase", &space.passphrase)
+        .await
+        .into(StatusCode::CREATED);
+    let tokens = [space.first.token.clone(), on_b.token.clone()];
+
+    let pushers: Vec<_> = (0..6)
+        .map(|task| {
+            let app = if task % 2 == 0 { a.clone() } else { b.clone() };
+            let (space, token) = (space.clone(), tokens[task % 2].clone());
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for round in 0..5 {
+                    let changes = [
+                        change(&format!("{task}/{round}/0")),
+                        change(&format!("{task}/{round}/1")),
+                    ];
+                    push(&app, &space, &token, &changes).await;
+                    ids.extend(changes.into_iter().map(|(id, _)| id));
+                }
+                ids
+            })
+        })
+        .collect();
+    let mut pushed = BTreeSet::new();
+    for pusher in pushers {
+        pushed.extend(pusher.await.expect("pusher"));
+    }
+    for (app, token) in [(&a, &tokens[0]), (&b, &tokens[1])] {
+        let all = pull_all(app, &space, token, 9).await;
+        let seqs: Vec<u64> = all.changes.iter().map(|c| c.seq).collect();
+        assert_eq!(seqs, (1..=60).collect::<Vec<_>>());
+        let ids: BTreeSet<String> = all.changes.into_iter().map(|c| c.id).collect();
+        assert_eq!(ids, pushed);
+    }
+    // A device removed through one instance is refused by the other at once.
+    delete(
+        &a,
+        &space.path(&format!("/devices/{}", on_b.device_id)),
+        Some(&tokens[0]),
+    )
+    .await
+    .ok::<Done>();
+    get(&b, &space.path("/changes"), Some(&tokens[1]))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+}
 
 // Backend-independent behaviour, over SQLite only.
 

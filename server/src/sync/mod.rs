@@ -146,3 +146,46 @@ pub fn now_ms() -> i64 {
             i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::StatusCode;
+    use tower::ServiceExt as _;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_that_takes_too_long_is_503_unavailable() {
+        let app: Router = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(REQUEST_TIMEOUT * 2).await;
+                    "late"
+                }),
+            )
+            .route("/quick", get(|| async { "soon" }))
+            .layer(middleware::from_fn(time_limit));
+        let request = |path: &str| {
+            Request::builder()
+                .uri(path)
+                .body(Body::empty())
+                .expect("request")
+        };
+
+        let slow = app
+            .clone()
+            .oneshot(request("/slow"))
+            .await
+            .expect("infallible");
+        assert_eq!(slow.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(slow.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(body["error"], "unavailable");
+
+        let quick = app.oneshot(request("/quick")).await.expect("infallible");
+        assert_eq!(quick.status(), StatusCode::OK);
+    }
+}
