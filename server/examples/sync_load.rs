@@ -136,7 +136,9 @@ impl Server {
         // Behind a (pretend) proxy, so that each simulated device counts as its own address for the rate limits
         // on creating and joining spaces; see `Connection::call`.
         command.arg("--behind-proxy");
-        command.env_remove("DATABASE_URL").env_remove("WAYMARK_DATA");
+        command
+            .env_remove("DATABASE_URL")
+            .env_remove("WAYMARK_DATA");
         let data = match &options.database_url {
             Some(url) => {
                 command.args(["--database-url", url]);
@@ -174,6 +176,11 @@ impl Server {
         })
     }
 
+    /// CPU time (user + system) the server has used so far.
+    fn cpu(&self) -> Option<Duration> {
+        cpu_of(&self.child.id().to_string())
+    }
+
     /// (VmHWM, VmRSS) in KiB, from /proc.
     fn memory_kib(&self) -> Option<(u64, u64)> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
@@ -187,6 +194,15 @@ impl Server {
     }
 }
 
+/// CPU time (user + system) of a process, from `/proc/<pid>/stat` (in USER_HZ ticks, 100 a second on Linux).
+fn cpu_of(pid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; fields after its closing parenthesis are plain.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
 /// One device's HTTP/1.1 keep-alive connection.
 struct Connection {
     sender: SendRequest<Full<Bytes>>,
@@ -198,7 +214,12 @@ struct Connection {
 /// Device `n`'s address, in the range set aside for benchmarks (198.18.0.0/15, RFC 2544). Only ever written in a
 /// header: nothing is sent to it.
 fn device_address(n: usize) -> String {
-    format!("198.{}.{}.{}", 18 + (n >> 16) % 2, (n >> 8) & 0xff, n & 0xff)
+    format!(
+        "198.{}.{}.{}",
+        18 + (n >> 16) % 2,
+        (n >> 8) & 0xff,
+        n & 0xff
+    )
 }
 
 impl Connection {
@@ -224,7 +245,7 @@ impl Connection {
         path: &str,
         token: Option<&str>,
         body: Option<Value>,
-    ) -> Result<(StatusCode, Value, Duration), String> {
+    ) -> Result<(StatusCode, Bytes, Duration), String> {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("{API}{path}"))
@@ -264,9 +285,7 @@ impl Connection {
         let (status, body) = tokio::time::timeout(REQUEST_TIMEOUT, exchange)
             .await
             .map_err(|_| "a request took over a minute".to_owned())??;
-        let elapsed = started.elapsed();
-        let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        Ok((status, value, elapsed))
+        Ok((status, body, started.elapsed()))
     }
 }
 
@@ -307,12 +326,34 @@ struct Space {
     auth_secret: String,
 }
 
-fn expect(status: StatusCode, want: StatusCode, what: &str, body: &Value) -> Result<(), String> {
-    if status == want {
-        Ok(())
-    } else {
-        Err(format!("{what}: {status} {body}"))
+/// The answer's JSON, if it has the status wanted.
+fn expect<T: serde::de::DeserializeOwned>(
+    status: StatusCode,
+    want: StatusCode,
+    what: &str,
+    body: &Bytes,
+) -> Result<T, String> {
+    if status != want {
+        return Err(format!(
+            "{what}: {status} {}",
+            String::from_utf8_lossy(body)
+        ));
     }
+    serde_json::from_slice(body).map_err(|e| format!("{what}: {e}"))
+}
+
+/// The part of an answer to creating or joining a space that the benchmark uses.
+#[derive(serde::Deserialize)]
+struct Joined {
+    token: String,
+}
+
+/// The part of a pull's answer that the benchmark uses (the changes are counted, not kept).
+#[derive(serde::Deserialize)]
+struct Page {
+    changes: Vec<serde::de::IgnoredAny>,
+    next_after: u64,
+    more: bool,
 }
 
 /// Phase 1: the first device of each space sets it up; the others join. Returns each device's token.
@@ -350,15 +391,15 @@ async fn set_up(
             let (status, body, took) = connection
                 .call(Method::POST, "/spaces", None, Some(create))
                 .await?;
-            expect(status, StatusCode::CREATED, "create a space", &body)?;
+            let joined: Joined = expect(status, StatusCode::CREATED, "create a space", &body)?;
             local.add("create space", took);
-            let mut tokens = vec![(space.clone(), body["token"].as_str().unwrap_or_default().to_owned())];
+            let mut tokens = vec![(space.clone(), joined.token)];
             for member in 1..members {
                 connection.client = device_address(s * per_space + member);
                 let (status, body, took) = connection
                     .call(Method::GET, &format!("/spaces/{}/kdf", space.id), None, None)
                     .await?;
-                expect(status, StatusCode::OK, "kdf", &body)?;
+                let _: Value = expect(status, StatusCode::OK, "kdf", &body)?;
                 local.add("kdf", took);
                 let join = json!({
                     "credential": "passphrase", "auth_secret": space.auth_secret, "device_name": "Laptop",
@@ -366,9 +407,9 @@ async fn set_up(
                 let (status, body, took) = connection
                     .call(Method::POST, &format!("/spaces/{}/devices", space.id), None, Some(join))
                     .await?;
-                expect(status, StatusCode::CREATED, "join", &body)?;
+                let joined: Joined = expect(status, StatusCode::CREATED, "join", &body)?;
                 local.add("join", took);
-                tokens.push((space.clone(), body["token"].as_str().unwrap_or_default().to_owned()));
+                tokens.push((space.clone(), joined.token));
             }
             Ok::<_, String>((tokens, local))
         });
@@ -433,7 +474,7 @@ async fn sync_phase(
                         Some(json!({ "changes": batch })),
                     )
                     .await?;
-                expect(status, StatusCode::OK, "push", &body)?;
+                let _: Value = expect(status, StatusCode::OK, "push", &body)?;
                 local.add("push", took);
                 moved.pushed += n;
                 loop {
@@ -445,11 +486,11 @@ async fn sync_phase(
                             None,
                         )
                         .await?;
-                    expect(status, StatusCode::OK, "pull", &body)?;
+                    let page: Page = expect(status, StatusCode::OK, "pull", &body)?;
                     local.add("pull", took);
-                    moved.pulled += body["changes"].as_array().map_or(0, Vec::len);
-                    cursor = body["next_after"].as_u64().unwrap_or(cursor);
-                    if body["more"] != Value::Bool(true) {
+                    moved.pulled += page.changes.len();
+                    cursor = page.next_after;
+                    if !page.more {
                         break;
                     }
                 }
@@ -486,15 +527,21 @@ async fn run(options: &Options) -> Result<bool, String> {
     let setup_time = started.elapsed();
 
     let sync_samples = Mutex::new(Samples::default());
+    let (server_cpu, client_cpu) = (server.cpu(), cpu_of("self"));
     let started = Instant::now();
     let moved = sync_phase(options, server.addr, devices, &sync_samples).await?;
     let sync_time = started.elapsed();
+    let server_cpu = server.cpu().zip(server_cpu).map(|(end, start)| end - start);
+    let client_cpu = cpu_of("self")
+        .zip(client_cpu)
+        .map(|(end, start)| end - start);
     let (peak_kib, rss_kib) = server
         .memory_kib()
         .ok_or("could not read the server's memory from /proc")?;
 
     let setup = setup_samples.into_inner().unwrap();
     let sync = sync_samples.into_inner().unwrap();
+    let sync_count = sync.count();
     println!(
         "set-up: {} requests in {:.2} s ({:.0} requests/s)",
         setup.count(),
@@ -513,7 +560,7 @@ async fn run(options: &Options) -> Result<bool, String> {
     );
     println!();
     println!(
-        "{:<14} {:>8} {:>9} {:>9} {:>9}",
+        "{:<22} {:>7} {:>9} {:>9} {:>9}",
         "request", "count", "p50 ms", "p99 ms", "max ms"
     );
     let mut met = true;
@@ -524,8 +571,8 @@ async fn run(options: &Options) -> Result<bool, String> {
             let over = ms(p99) >= options.budget_ms;
             met &= !over;
             println!(
-                "{:<14} {:>8} {:>9.2} {:>9.2} {:>9.2}{}",
-                kind,
+                "{:<22} {:>7} {:>9.1} {:>9.1} {:>9.1}{}",
+                format!("{phase}: {kind}"),
                 durations.len(),
                 ms(percentile(&durations, 50.0)),
                 ms(p99),
@@ -533,7 +580,6 @@ async fn run(options: &Options) -> Result<bool, String> {
                 if over { "  over budget" } else { "" }
             );
         }
-        let _ = phase;
     }
     println!();
     println!(
@@ -541,6 +587,16 @@ async fn run(options: &Options) -> Result<bool, String> {
         peak_kib as f64 / 1024.0,
         rss_kib as f64 / 1024.0
     );
+    if let (Some(server_cpu), Some(client_cpu)) = (server_cpu, client_cpu) {
+        println!(
+            "CPU in the sync phase: server {:.1} s, this client {:.1} s, over {:.1} s on {} cores ({:.2} ms of server CPU a request)",
+            server_cpu.as_secs_f64(),
+            client_cpu.as_secs_f64(),
+            sync_time.as_secs_f64(),
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            server_cpu.as_secs_f64() * 1000.0 / sync_count as f64,
+        );
+    }
     println!(
         "budget: p99 < {} ms for every request type at {} devices at once ({backend}): {}",
         options.budget_ms,

@@ -24,9 +24,9 @@ use std::time::Instant;
 use axum::Router;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Rng, unb64};
 use support::device::{Device, SpaceSecrets, SyncError, open};
 use support::net::Net;
+use support::{Rng, unb64};
 use waymark_core::calendar::LocalDate;
 use waymark_core::mood::{CheckIn, DEFAULT_TAGS, MoodLevel};
 use waymark_core::plan::{PlanStep, SECTIONS, StayingWellPlan, StepStatus};
@@ -117,7 +117,9 @@ fn postgres_url() -> Option<String> {
     match std::env::var(DATABASE_URL_VAR) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            println!("PostgreSQL run skipped: {DATABASE_URL_VAR} is not set (scripts/test sets it)");
+            println!(
+                "PostgreSQL run skipped: {DATABASE_URL_VAR} is not set (scripts/test sets it)"
+            );
             None
         }
     }
@@ -137,6 +139,7 @@ struct Tally {
     offline_periods: usize,
     clock_jumps: usize,
     rejoins: usize,
+    edits_during_sync: usize,
     settle_rounds: usize,
 }
 
@@ -151,9 +154,27 @@ async fn simulate(backend: &Backend, seed: u64) {
     // in small batches.
     let mut devices = vec![
         Device::new("Phone", rng.next_u64(), 0, None, 500),
-        Device::new("Laptop", rng.next_u64(), rng.between(2, 5) * DAY_MS, Some(1), 3),
-        Device::new("Tablet", rng.next_u64(), -rng.between(2, 5) * DAY_MS, Some(1), 1),
-        Device::new("Work", rng.next_u64(), rng.between(1_000, 90_000), Some(7), 50),
+        Device::new(
+            "Laptop",
+            rng.next_u64(),
+            rng.between(2, 5) * DAY_MS,
+            Some(1),
+            3,
+        ),
+        Device::new(
+            "Tablet",
+            rng.next_u64(),
+            -rng.between(2, 5) * DAY_MS,
+            Some(1),
+            1,
+        ),
+        Device::new(
+            "Work",
+            rng.next_u64(),
+            rng.between(1_000, 90_000),
+            Some(7),
+            50,
+        ),
     ];
 
     // The person used the app on each device before turning sync on; two of them wrote a staying-well plan.
@@ -238,7 +259,10 @@ async fn simulate(backend: &Backend, seed: u64) {
         } else if roll < 90 {
             if !device.offline {
                 tally.syncs += 1;
-                match device.sync(&net, &mut rng).await {
+                let edit = rng
+                    .chance(0.5)
+                    .then_some(random_edit as fn(&mut Device, &mut Rng));
+                match device.sync_editing(&net, &mut rng, edit).await {
                     Ok(synced) => tally.pages += synced.pages,
                     Err(SyncError::Lost) => tally.lost_syncs += 1,
                     Err(SyncError::Refused(reply)) => panic!(
@@ -288,6 +312,7 @@ async fn simulate(backend: &Backend, seed: u64) {
     }
     assert!(quiet, "seed {seed}: still moving after 12 rounds");
     tally.retried_changes = devices.iter().map(|d| d.retried).sum();
+    tally.edits_during_sync = devices.iter().map(|d| d.edits_during_sync).sum();
 
     let changes = check_converged(&net, &devices, seed).await;
     println!(
@@ -479,7 +504,11 @@ async fn pull_everything(net: &Net, space: &str, token: &str) -> Vec<PulledChang
 fn order_of(stamp: &FieldStamp) -> (i64, i64, u32, String, String) {
     let received = stamp.received_at.expect("every change has been received").0;
     (
-        stamp.stamp.wall.0.min(received.saturating_add(MAX_AHEAD_MS)),
+        stamp
+            .stamp
+            .wall
+            .0
+            .min(received.saturating_add(MAX_AHEAD_MS)),
         stamp.stamp.wall.0,
         stamp.stamp.counter,
         stamp.stamp.device.clone(),
@@ -494,6 +523,9 @@ fn field_value(record: &Value, field: &str) -> Option<Value> {
         None => record.get(field).cloned(),
     }
 }
+
+/// Each field's winning change so far, with the value it sets (`None`: it removes the field).
+type Winners = BTreeMap<String, (FieldStamp, Option<Value>)>;
 
 /// Checks the end state; returns how many changes the server holds.
 async fn check_converged(net: &Net, devices: &[Device], seed: u64) -> usize {
@@ -514,7 +546,11 @@ async fn check_converged(net: &Net, devices: &[Device], seed: u64) -> usize {
 
     // Nothing lost: every change any device queued reached the server, and nothing else did but the forgeries.
     let forged: BTreeSet<Id> = net.forged.borrow().iter().cloned().collect();
-    assert_eq!(forged.len(), 2, "seed {seed}: the malicious server forged its two changes");
+    assert_eq!(
+        forged.len(),
+        2,
+        "seed {seed}: the malicious server forged its two changes"
+    );
     // (A change still queued when its device turned sync off may or may not have got there.)
     let queued: BTreeSet<Id> = devices.iter().flat_map(|d| d.queued.clone()).collect();
     let abandoned: BTreeSet<Id> = devices.iter().flat_map(|d| d.abandoned.clone()).collect();
@@ -530,8 +566,7 @@ async fn check_converged(net: &Net, devices: &[Device], seed: u64) -> usize {
     );
 
     // The winner of every field, worked out from the whole log.
-    let mut winners: BTreeMap<(String, String), BTreeMap<String, (FieldStamp, Option<Value>)>> =
-        BTreeMap::new();
+    let mut winners: BTreeMap<(String, String), Winners> = BTreeMap::new();
     for pulled in &all {
         let change = open(&key, &space, &pulled.id, &pulled.ciphertext);
         if forged.contains(&pulled.id) {
@@ -598,7 +633,10 @@ async fn check_converged(net: &Net, devices: &[Device], seed: u64) -> usize {
                 .iter()
                 .map(|(field, (stamp, _))| (field.clone(), stamp.clone()))
                 .collect();
-            assert_eq!(stamps, want, "seed {seed}: {name}'s field stamps of {kind}.{id}");
+            assert_eq!(
+                stamps, want,
+                "seed {seed}: {name}'s field stamps of {kind}.{id}"
+            );
         }
         assert_eq!(
             device.engine.quarantined().unwrap(),
@@ -673,7 +711,11 @@ async fn tampered_in_transit(backend: &Backend) {
     // Both go on syncing: the laptop's edit reaches the phone, which has the real change all along.
     create_check_in(&mut laptop, &mut rng);
     let synced = laptop.sync(&evil, &mut rng).await.unwrap();
-    assert_eq!((synced.pushed, synced.pulled), (1, 1), "pushed, and pulled back");
+    assert_eq!(
+        (synced.pushed, synced.pulled),
+        (1, 1),
+        "pushed, and pulled back"
+    );
     assert_eq!(phone.sync(&net, &mut rng).await.unwrap().pulled, 1);
     let phones = phone.records();
     assert_eq!(phones.len(), 4);
@@ -723,7 +765,10 @@ async fn security_cases(backend: &Backend) {
         (Credential::Passphrase, support::b64(&rng.bytes::<32>())),
         (Credential::RecoveryCode, support::b64(&rng.bytes::<32>())),
         // The right passphrase secret presented as the recovery code, and the other way round.
-        (Credential::RecoveryCode, secrets.passphrase.auth_secret_b64()),
+        (
+            Credential::RecoveryCode,
+            secrets.passphrase.auth_secret_b64(),
+        ),
         (Credential::Passphrase, secrets.recovery.auth_secret_b64()),
     ];
     for (credential, auth_secret) in wrong {
@@ -739,8 +784,14 @@ async fn security_cases(backend: &Backend) {
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{credential:?}");
         assert_eq!(reply.error_code(), "unauthorized");
     }
-    assert_eq!(list_devices(&net, &space, &phone_token).await.devices, devices_before.devices);
-    assert_eq!(pull_everything(&net, &space, &phone_token).await, changes_before);
+    assert_eq!(
+        list_devices(&net, &space, &phone_token).await.devices,
+        devices_before.devices
+    );
+    assert_eq!(
+        pull_everything(&net, &space, &phone_token).await,
+        changes_before
+    );
 
     // A second device joins, then is removed by the first: its token stops working for everything.
     let mut laptop = Device::new("Laptop", rng.next_u64(), 0, None, 500);
@@ -770,8 +821,16 @@ async fn security_cases(backend: &Backend) {
     })
     .unwrap();
     for (method, path, body) in [
-        (Method::GET, format!("/spaces/{space}/changes?after=0"), None),
-        (Method::POST, format!("/spaces/{space}/changes"), Some(push.clone())),
+        (
+            Method::GET,
+            format!("/spaces/{space}/changes?after=0"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/spaces/{space}/changes"),
+            Some(push.clone()),
+        ),
         (Method::GET, format!("/spaces/{space}/devices"), None),
         (
             Method::DELETE,
@@ -780,7 +839,9 @@ async fn security_cases(backend: &Backend) {
         ),
         (Method::DELETE, format!("/spaces/{space}"), None),
     ] {
-        let reply = net.send(method.clone(), &path, Some(&laptop_token), body).await;
+        let reply = net
+            .send(method.clone(), &path, Some(&laptop_token), body)
+            .await;
         assert_eq!(
             reply.status,
             StatusCode::UNAUTHORIZED,
@@ -792,7 +853,11 @@ async fn security_cases(backend: &Backend) {
         laptop.sync(&net, &mut rng).await,
         Err(SyncError::Refused(reply)) if reply.status == StatusCode::UNAUTHORIZED
     ));
-    assert_eq!(pull_everything(&net, &space, &phone_token).await.len(), 2, "nothing pushed");
+    assert_eq!(
+        pull_everything(&net, &space, &phone_token).await.len(),
+        2,
+        "nothing pushed"
+    );
 
     // Another space's token reads, writes and removes nothing here; this space's token nothing there.
     let other_secrets = SpaceSecrets::new(&mut rng, "someone else");
@@ -810,10 +875,22 @@ async fn security_cases(backend: &Backend) {
         (&phone_token, &other, stranger.membership().device_id),
     ] {
         for (method, path, body) in [
-            (Method::GET, format!("/spaces/{space}/changes?after=0"), None),
-            (Method::POST, format!("/spaces/{space}/changes"), Some(push.clone())),
+            (
+                Method::GET,
+                format!("/spaces/{space}/changes?after=0"),
+                None,
+            ),
+            (
+                Method::POST,
+                format!("/spaces/{space}/changes"),
+                Some(push.clone()),
+            ),
             (Method::GET, format!("/spaces/{space}/devices"), None),
-            (Method::DELETE, format!("/spaces/{space}/devices/{victim}"), None),
+            (
+                Method::DELETE,
+                format!("/spaces/{space}/devices/{victim}"),
+                None,
+            ),
             (Method::DELETE, format!("/spaces/{space}"), None),
         ] {
             let reply = net.send(method.clone(), &path, Some(token), body).await;
@@ -827,20 +904,42 @@ async fn security_cases(backend: &Backend) {
     // Without a token, or with a made-up one, nothing either.
     for token in [None, Some("not-a-token")] {
         let reply = net
-            .send(Method::GET, &format!("/spaces/{space}/changes?after=0"), token, None)
+            .send(
+                Method::GET,
+                &format!("/spaces/{space}/changes?after=0"),
+                token,
+                None,
+            )
             .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "token {token:?}");
     }
     assert_eq!(pull_everything(&net, &space, &phone_token).await.len(), 2);
-    assert_eq!(pull_everything(&net, &other, &stranger_token).await.len(), 1);
-    assert_eq!(list_devices(&net, &space, &phone_token).await.devices.len(), 1);
-    assert_eq!(list_devices(&net, &other, &stranger_token).await.devices.len(), 1);
+    assert_eq!(
+        pull_everything(&net, &other, &stranger_token).await.len(),
+        1
+    );
+    assert_eq!(
+        list_devices(&net, &space, &phone_token).await.devices.len(),
+        1
+    );
+    assert_eq!(
+        list_devices(&net, &other, &stranger_token)
+            .await
+            .devices
+            .len(),
+        1
+    );
     store.close().await;
 }
 
 async fn list_devices(net: &Net, space: &str, token: &str) -> Devices {
     let reply = net
-        .send(Method::GET, &format!("/spaces/{space}/devices"), Some(token), None)
+        .send(
+            Method::GET,
+            &format!("/spaces/{space}/devices"),
+            Some(token),
+            None,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "list devices");
     reply.json()

@@ -46,8 +46,17 @@ pub fn seal_change(
     )
 }
 
-pub fn open_change(key: &[u8; 32], space_id: &str, change_id: &str, bytes: &[u8]) -> Option<Vec<u8>> {
-    open(key, &keys::change_associated_data(space_id, change_id), bytes)
+pub fn open_change(
+    key: &[u8; 32],
+    space_id: &str,
+    change_id: &str,
+    bytes: &[u8],
+) -> Option<Vec<u8>> {
+    open(
+        key,
+        &keys::change_associated_data(space_id, change_id),
+        bytes,
+    )
 }
 
 /// The data key wrapped under a credential's wrapping key.
@@ -72,7 +81,11 @@ pub fn unwrap_key(
     credential: Credential,
     wrapped: &[u8],
 ) -> Option<[u8; 32]> {
-    open(wrap_key, &keys::key_associated_data(space_id, credential), wrapped)?
-        .try_into()
-        .ok()
+    open(
+        wrap_key,
+        &keys::key_associated_data(space_id, credential),
+        wrapped,
+    )?
+    .try_into()
+    .ok()
 }

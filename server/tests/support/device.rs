@@ -6,12 +6,12 @@ use std::rc::Rc;
 
 use axum::http::{Method, StatusCode};
 use waymark_core::sync::change::Change;
-use waymark_core::sync::engine::{Membership, Pulled, SyncEngine};
 use waymark_core::sync::codes::{RecoveryCode, SyncCode};
+use waymark_core::sync::engine::{Membership, Pulled, SyncEngine};
 use waymark_core::sync::keys;
 use waymark_core::sync::protocol::{
-    ChangePassphrase, CreateSpace, Credential, Id, JoinSpace, Joined, KdfInfo, KdfParams, PullResponse, PushChange,
-    PushRequest, PushResponse, id_from_random_bytes, is_id,
+    ChangePassphrase, CreateSpace, Credential, Id, JoinSpace, Joined, KdfInfo, KdfParams,
+    PullResponse, PushChange, PushRequest, PushResponse, id_from_random_bytes, is_id,
 };
 use waymark_core::{KeyValueStore, MemoryStore, Record, RecordKind, Repository, Saved, Timestamp};
 
@@ -101,6 +101,7 @@ pub struct Device {
     /// again queues every record whole): each may or may not have reached the server.
     pub abandoned: BTreeSet<Id>,
     pub retried: usize,
+    pub edits_during_sync: usize,
 }
 
 impl Device {
@@ -128,6 +129,7 @@ impl Device {
             unanswered: BTreeSet::new(),
             abandoned: BTreeSet::new(),
             retried: 0,
+            edits_during_sync: 0,
         }
     }
 
@@ -315,7 +317,12 @@ impl Device {
                 Some(serde_json::to_vec(&body).unwrap()),
             )
             .await;
-        assert_eq!(reply.status, StatusCode::OK, "change passphrase: {:?}", reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "change passphrase: {:?}",
+            reply.body
+        );
         secrets.kdf = kdf;
         secrets.passphrase = derived;
     }
@@ -369,6 +376,25 @@ impl Device {
     /// One sync as the app runs it: push the outbox in batches, then pull to the end, page by page, decrypting
     /// each change; one that does not decrypt is quarantined and the rest go on.
     pub async fn sync(&mut self, net: &Net, rng: &mut Rng) -> Result<Synced, SyncError> {
+        self.sync_editing(net, rng, None).await
+    }
+
+    /// [`Self::sync`], while the person goes on using the app: at each point where the app waits for the network
+    /// (a push sent and not yet answered, a page fetched and not yet applied), `edit` may run.
+    pub async fn sync_editing(
+        &mut self,
+        net: &Net,
+        rng: &mut Rng,
+        edit: Option<fn(&mut Device, &mut Rng)>,
+    ) -> Result<Synced, SyncError> {
+        let meanwhile = |device: &mut Device, rng: &mut Rng| {
+            if let Some(edit) = edit
+                && rng.chance(0.3)
+            {
+                edit(device, rng);
+                device.edits_during_sync += 1;
+            }
+        };
         let membership = self.membership();
         let key = self.key.expect("data key");
         let space = membership.space_id.clone();
@@ -424,6 +450,7 @@ impl Device {
                     return Err(SyncError::Lost);
                 }
             };
+            meanwhile(self, rng);
             if reply.status != StatusCode::OK {
                 return Err(SyncError::Refused(reply));
             }
@@ -475,6 +502,7 @@ impl Device {
             }
             let page: PullResponse = reply.json();
             synced.pages += 1;
+            meanwhile(self, rng);
             if let Some(limit) = self.pull_limit {
                 assert!(page.changes.len() <= limit as usize, "a page within limit");
             }
@@ -533,7 +561,11 @@ impl Device {
             .engine
             .apply_pulled(pulled, self.local_now())
             .expect("apply_pulled");
-        assert_eq!(applied.held, 0, "{}: nothing is from a newer version", self.name);
+        assert_eq!(
+            applied.held, 0,
+            "{}: nothing is from a newer version",
+            self.name
+        );
     }
 
     /// Every stored record: (storage key → the record's JSON, as stored).
