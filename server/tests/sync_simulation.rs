@@ -19,7 +19,7 @@ mod common;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::{Method, StatusCode};
@@ -38,6 +38,7 @@ use waymark_core::sync::protocol::{
 };
 use waymark_core::{KeyValueStore, Record, RecordId, RecordKind, Timestamp};
 use waymark_server::SyncConfig;
+use waymark_server::sync::rate_limit::{Quotas, quota};
 use waymark_server::sync::store::{Database, Store};
 
 const DEFAULT_SEEDS: [u64; 4] = [1, 2, 3, 20_261_121];
@@ -65,7 +66,23 @@ impl Backend {
     }
 }
 
-async fn sync_router(backend: &Backend) -> (Router, Store) {
+/// The sync API's configuration for the simulation: the default, with rate limits a schedule with many joins
+/// never meets (they are the server tests' business; the security cases here keep the real ones).
+fn relaxed() -> SyncConfig {
+    let plenty = quota(100_000, Duration::from_millis(1));
+    SyncConfig {
+        quotas: Quotas {
+            create_per_ip: plenty,
+            kdf_per_ip: plenty,
+            join_per_ip: plenty,
+            join_per_space: plenty,
+        },
+        ..SyncConfig::default()
+    }
+}
+
+/// The app's whole router (as `main` builds it) over a fresh store, and the store, to close at the end.
+async fn sync_router(backend: &Backend, config: SyncConfig) -> (Router, Store) {
     let database = match backend {
         Backend::SqliteMemory => Database::SqliteMemory,
         Backend::Postgres(url) => Database::Postgres(url.clone()),
@@ -73,10 +90,7 @@ async fn sync_router(backend: &Backend) -> (Router, Store) {
     let store = Store::connect(&database)
         .await
         .unwrap_or_else(|err| panic!("{}: {err}", database.describe()));
-    (
-        common::app_with(store.clone(), SyncConfig::default()),
-        store,
-    )
+    (common::app_with(store.clone(), config), store)
 }
 
 fn seeds() -> Vec<u64> {
@@ -140,13 +154,14 @@ struct Tally {
     clock_jumps: usize,
     rejoins: usize,
     edits_during_sync: usize,
+    pulled_back_unanswered: usize,
     settle_rounds: usize,
 }
 
 async fn simulate(backend: &Backend, seed: u64) {
     let started = Instant::now();
     let mut rng = Rng::new(seed);
-    let (router, store) = sync_router(backend).await;
+    let (router, store) = sync_router(backend, relaxed()).await;
     let net = Net::new(router, seed);
     let mut tally = Tally::default();
 
@@ -262,7 +277,8 @@ async fn simulate(backend: &Backend, seed: u64) {
                 let edit = rng
                     .chance(0.5)
                     .then_some(random_edit as fn(&mut Device, &mut Rng));
-                match device.sync_editing(&net, &mut rng, edit).await {
+                let pull_first = rng.chance(0.25);
+                match device.sync_editing(&net, &mut rng, edit, pull_first).await {
                     Ok(synced) => tally.pages += synced.pages,
                     Err(SyncError::Lost) => tally.lost_syncs += 1,
                     Err(SyncError::Refused(reply)) => panic!(
@@ -313,6 +329,7 @@ async fn simulate(backend: &Backend, seed: u64) {
     assert!(quiet, "seed {seed}: still moving after 12 rounds");
     tally.retried_changes = devices.iter().map(|d| d.retried).sum();
     tally.edits_during_sync = devices.iter().map(|d| d.edits_during_sync).sum();
+    tally.pulled_back_unanswered = devices.iter().map(|d| d.pulled_back_unanswered).sum();
 
     let changes = check_converged(&net, &devices, seed).await;
     println!(
@@ -664,7 +681,7 @@ async fn check_converged(net: &Net, devices: &[Device], seed: u64) -> usize {
 /// quarantines it, applies the changes around it, and carries on syncing; the other device gets the real change.
 async fn tampered_in_transit(backend: &Backend) {
     let mut rng = Rng::new(11);
-    let (router, store) = sync_router(backend).await;
+    let (router, store) = sync_router(backend, SyncConfig::default()).await;
     let net = Net::new(router.clone(), 11);
     let evil = Net::new(router, 12);
     let secrets = SpaceSecrets::new(&mut rng, "a walk every day");
@@ -742,7 +759,7 @@ async fn a_change_altered_on_the_way_is_quarantined_and_sync_goes_on_over_postgr
 
 async fn security_cases(backend: &Backend) {
     let mut rng = Rng::new(7);
-    let (router, store) = sync_router(backend).await;
+    let (router, store) = sync_router(backend, SyncConfig::default()).await;
     let net = Net::new(router, 7);
     let secrets = SpaceSecrets::new(&mut rng, "tea and toast");
     let sync_code = SyncCode::from_space_id(&secrets.space_id)

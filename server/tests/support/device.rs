@@ -102,6 +102,8 @@ pub struct Device {
     pub abandoned: BTreeSet<Id>,
     pub retried: usize,
     pub edits_during_sync: usize,
+    /// Own changes pulled back before their lost push answer was retried.
+    pub pulled_back_unanswered: usize,
 }
 
 impl Device {
@@ -130,6 +132,7 @@ impl Device {
             abandoned: BTreeSet::new(),
             retried: 0,
             edits_during_sync: 0,
+            pulled_back_unanswered: 0,
         }
     }
 
@@ -376,7 +379,7 @@ impl Device {
     /// One sync as the app runs it: push the outbox in batches, then pull to the end, page by page, decrypting
     /// each change; one that does not decrypt is quarantined and the rest go on.
     pub async fn sync(&mut self, net: &Net, rng: &mut Rng) -> Result<Synced, SyncError> {
-        self.sync_editing(net, rng, None).await
+        self.sync_editing(net, rng, None, false).await
     }
 
     /// [`Self::sync`], while the person goes on using the app: at each point where the app waits for the network
@@ -386,21 +389,44 @@ impl Device {
         net: &Net,
         rng: &mut Rng,
         edit: Option<fn(&mut Device, &mut Rng)>,
+        pull_first: bool,
     ) -> Result<Synced, SyncError> {
-        let meanwhile = |device: &mut Device, rng: &mut Rng| {
-            if let Some(edit) = edit
-                && rng.chance(0.3)
-            {
-                edit(device, rng);
-                device.edits_during_sync += 1;
-            }
-        };
+        let mut synced = Synced::default();
+        if pull_first {
+            // As the app may on opening: what others did first, then what this device did.
+            self.pull_all(net, rng, edit, &mut synced).await?;
+        }
+        self.push_all(net, rng, edit, &mut synced).await?;
+        self.pull_all(net, rng, edit, &mut synced).await?;
+        let now = self.local_now();
+        self.engine
+            .update_membership(|m| m.last_synced = Some(now))
+            .expect("update membership");
+        Ok(synced)
+    }
+
+    /// The person edits something meanwhile (sometimes).
+    fn meanwhile(&mut self, rng: &mut Rng, edit: Option<fn(&mut Device, &mut Rng)>) {
+        if let Some(edit) = edit
+            && rng.chance(0.3)
+        {
+            edit(self, rng);
+            self.edits_during_sync += 1;
+        }
+    }
+
+    /// Pushes the outbox in batches until it is empty.
+    async fn push_all(
+        &mut self,
+        net: &Net,
+        rng: &mut Rng,
+        edit: Option<fn(&mut Device, &mut Rng)>,
+        synced: &mut Synced,
+    ) -> Result<(), SyncError> {
         let membership = self.membership();
         let key = self.key.expect("data key");
         let space = membership.space_id.clone();
         let token = membership.token.clone();
-        let mut synced = Synced::default();
-
         loop {
             let outbox = self.engine.outbox().expect("outbox");
             let outbox_ids: BTreeSet<&Id> = outbox.iter().map(|c| &c.id).collect();
@@ -450,7 +476,7 @@ impl Device {
                     return Err(SyncError::Lost);
                 }
             };
-            meanwhile(self, rng);
+            self.meanwhile(rng, edit);
             if reply.status != StatusCode::OK {
                 return Err(SyncError::Refused(reply));
             }
@@ -489,6 +515,21 @@ impl Device {
             self.unanswered
         );
 
+        Ok(())
+    }
+
+    /// Pulls page by page to the end.
+    async fn pull_all(
+        &mut self,
+        net: &Net,
+        rng: &mut Rng,
+        edit: Option<fn(&mut Device, &mut Rng)>,
+        synced: &mut Synced,
+    ) -> Result<(), SyncError> {
+        let membership = self.membership();
+        let key = self.key.expect("data key");
+        let space = membership.space_id.clone();
+        let token = membership.token.clone();
         loop {
             let cursor = self.membership().cursor;
             let mut path = format!("/spaces/{space}/changes?after={cursor}");
@@ -502,7 +543,7 @@ impl Device {
             }
             let page: PullResponse = reply.json();
             synced.pages += 1;
-            meanwhile(self, rng);
+            self.meanwhile(rng, edit);
             if let Some(limit) = self.pull_limit {
                 assert!(page.changes.len() <= limit as usize, "a page within limit");
             }
@@ -515,7 +556,9 @@ impl Device {
             let mut ready = Vec::new();
             for pulled in page.changes {
                 // An own change whose push answer was lost, pulled back: the engine takes it off the outbox.
-                self.unanswered.remove(&pulled.id);
+                if self.unanswered.remove(&pulled.id) {
+                    self.pulled_back_unanswered += 1;
+                }
                 match open(&key, &space, &pulled.id, &pulled.ciphertext) {
                     Some(change) => ready.push(Pulled {
                         change,
@@ -549,11 +592,7 @@ impl Device {
                 break;
             }
         }
-        let now = self.local_now();
-        self.engine
-            .update_membership(|m| m.last_synced = Some(now))
-            .expect("update membership");
-        Ok(synced)
+        Ok(())
     }
 
     fn apply(&mut self, pulled: Vec<Pulled>) {
