@@ -269,7 +269,12 @@ async fn simulate(backend: &Backend, seed: u64) {
             tally.edits += 1;
         } else if roll == 55 && !device.offline {
             // Sync turned off and on again on this device.
-            device.rejoin(&net, &sync_code, &secrets).await;
+            let credential = if rng.chance(0.5) {
+                Credential::RecoveryCode
+            } else {
+                Credential::Passphrase
+            };
+            device.rejoin(&net, &sync_code, &secrets, credential).await;
             tally.rejoins += 1;
         } else if roll < 90 {
             if !device.offline {

@@ -330,9 +330,16 @@ impl Device {
         secrets.passphrase = derived;
     }
 
-    /// Turns sync off on this device (removing it from the space, as the app does) and on again: a new device id
-    /// and token, every record queued whole, the space pulled from the start.
-    pub async fn rejoin(&mut self, net: &Net, sync_code: &str, secrets: &SpaceSecrets) {
+    /// Turns sync off on this device (removing it from the space, as the app does) and on again with the
+    /// passphrase or the recovery code: a new device id and token, every record queued whole, the space pulled from
+    /// the start.
+    pub async fn rejoin(
+        &mut self,
+        net: &Net,
+        sync_code: &str,
+        secrets: &SpaceSecrets,
+        credential: Credential,
+    ) {
         let membership = self.membership();
         let reply = net
             .send(
@@ -352,7 +359,7 @@ impl Device {
         }
         self.unanswered.clear();
         self.engine.leave().expect("leave");
-        self.join_space(net, sync_code, secrets, Credential::Passphrase)
+        self.join_space(net, sync_code, secrets, credential)
             .await
             .unwrap_or_else(|reply| panic!("rejoin: {} {:?}", reply.status, reply.body));
     }
