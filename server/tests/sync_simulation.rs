@@ -1,11 +1,14 @@
 //! Several devices of one person syncing through the real router, on a seeded random schedule, once over SQLite in
 //! memory and once over PostgreSQL (when `WAYMARK_TEST_DATABASE_URL` names one; skipped, and said so, otherwise).
 //!
-//! Each device is the app's sync engine over its own storage, with a native AES-256-GCM in the app's byte format,
-//! speaking the JSON protocol. The schedule mixes creates, edits, deletes and undeletes of check-ins, plan steps
-//! and the staying-well plan, syncs, offline periods during which a device's clock jumps by days, answers lost
-//! after the server committed (the device retries with the same change ids), pulls one change per page, and a
-//! malicious server storing a tampered and a replayed ciphertext. When everyone has synced until quiet:
+//! Each device is the app's sync engine over its own storage (records saved through the `Repository`, then
+//! `record_local_save`), with a native AES-256-GCM in the app's byte format, speaking the JSON protocol. Four
+//! devices with records of their own join a space (passphrase and recovery code); the schedule then mixes creates,
+//! edits, deletes and undeletes of check-ins, plan steps and the staying-well plan (also while a sync waits on the
+//! network), syncs (some pulling first), offline periods during which a device's clock jumps by days, answers lost
+//! after the server committed (the device retries with the same change ids, or pulls its own change back first),
+//! pulls of one change a page, a passphrase change, sync turned off and on again, a fifth device joining half way,
+//! and a malicious server storing a tampered and a replayed ciphertext. When everyone has synced until quiet:
 //!
 //! - nothing is lost: every change any device queued is on the server, and every record field on every device
 //!   holds the value of the change that wins it by the documented order (worked out here, independently);
@@ -13,7 +16,10 @@
 //! - every device holds the same records and the same field stamps, has quarantined exactly the two forged
 //!   changes, holds nothing back and has an empty outbox.
 //!
-//! `WAYMARK_SIM_SEEDS=1,2,3` replays particular seeds; `WAYMARK_SIM_STEPS` sets the schedule's length.
+//! Also here: a change altered in one device's pulls is quarantined there and sync goes on; a wrong secret, a
+//! removed device's token and another space's token are refused and change nothing.
+//!
+//! `WAYMARK_SIM_SEEDS=1,2,3` replays particular seeds; `WAYMARK_SIM_STEPS` sets the schedule's length (400).
 
 mod common;
 mod support;
@@ -56,7 +62,6 @@ enum Backend {
     Postgres(String),
 }
 
-/// The app's whole router (as `main` builds it) over a fresh store, and the store, to close at the end.
 impl Backend {
     fn name(&self) -> &'static str {
         match self {
@@ -159,6 +164,8 @@ struct Tally {
 }
 
 async fn simulate(backend: &Backend, seed: u64) {
+    // Shown with a failure's output: replay with WAYMARK_SIM_SEEDS.
+    println!("seed {seed} ({}): starting", backend.name());
     let started = Instant::now();
     let mut rng = Rng::new(seed);
     let (router, store) = sync_router(backend, relaxed()).await;
