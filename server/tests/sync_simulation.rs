@@ -80,7 +80,9 @@ fn relaxed() -> SyncConfig {
             create_per_ip: plenty,
             kdf_per_ip: plenty,
             join_per_ip: plenty,
-            join_per_space: plenty,
+            join_failures_per_network: plenty,
+            join_failures_per_space: plenty,
+            changes_per_device: plenty,
         },
         ..SyncConfig::default()
     }

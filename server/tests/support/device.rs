@@ -7,7 +7,7 @@ use std::rc::Rc;
 use axum::http::{Method, StatusCode};
 use waymark_core::sync::change::Change;
 use waymark_core::sync::codes::{RecoveryCode, SyncCode};
-use waymark_core::sync::engine::{Membership, Pulled, SyncEngine};
+use waymark_core::sync::engine::{Incoming, Membership, Pulled, SyncEngine};
 use waymark_core::sync::keys;
 use waymark_core::sync::protocol::{
     ChangePassphrase, CreateSpace, Credential, Id, JoinSpace, Joined, KdfInfo, KdfParams,
@@ -311,6 +311,7 @@ impl Device {
                 rng.bytes(),
                 &self.key.expect("data key"),
             )),
+            sign_out_other_devices: false,
         };
         let reply = net
             .send(
@@ -560,34 +561,32 @@ impl Device {
                 last = change.seq;
             }
             assert_eq!(page.next_after, last, "next_after is the last seq returned");
-            let mut ready = Vec::new();
+            let mut incoming = Vec::new();
             for pulled in page.changes {
                 // An own change whose push answer was lost, pulled back: the engine takes it off the outbox.
                 if self.unanswered.remove(&pulled.id) {
                     self.pulled_back_unanswered += 1;
                 }
-                match open(&key, &space, &pulled.id, &pulled.ciphertext) {
-                    Some(change) => ready.push(Pulled {
-                        change,
-                        seq: pulled.seq,
-                        received_at: Timestamp(pulled.received_at),
-                    }),
-                    None => {
-                        if !ready.is_empty() {
-                            synced.pulled += ready.len();
-                            self.apply(std::mem::take(&mut ready));
-                        }
-                        self.engine
-                            .quarantine(&pulled.id, pulled.seq, &pulled.ciphertext)
-                            .expect("quarantine");
-                        synced.quarantined += 1;
+                incoming.push(match open(&key, &space, &pulled.id, &pulled.ciphertext) {
+                    Some(change) => {
+                        synced.pulled += 1;
+                        Incoming::Change(Pulled {
+                            change,
+                            seq: pulled.seq,
+                            received_at: Timestamp(pulled.received_at),
+                        })
                     }
-                }
+                    None => {
+                        synced.quarantined += 1;
+                        Incoming::Unreadable {
+                            id: pulled.id,
+                            seq: pulled.seq,
+                            ciphertext: pulled.ciphertext,
+                        }
+                    }
+                });
             }
-            if !ready.is_empty() {
-                synced.pulled += ready.len();
-                self.apply(ready);
-            }
+            self.apply(incoming);
             assert_eq!(
                 self.membership().cursor,
                 page.next_after,
@@ -602,10 +601,10 @@ impl Device {
         Ok(())
     }
 
-    fn apply(&mut self, pulled: Vec<Pulled>) {
+    fn apply(&mut self, incoming: Vec<Incoming>) {
         let applied = self
             .engine
-            .apply_pulled(pulled, self.local_now())
+            .apply_pulled(incoming, self.local_now())
             .expect("apply_pulled");
         assert_eq!(
             applied.held, 0,
