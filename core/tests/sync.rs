@@ -673,6 +673,36 @@ fn leaving_keeps_stamps_and_outbox_and_joining_another_space_removes_them() {
 }
 
 #[test]
+fn forgetting_removes_every_sync_key_and_nothing_else() {
+    let (store, a) = joined(1, 0, START);
+    let record = Record::new(
+        record_id(1),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Good, Timestamp(START)),
+    );
+    save(&a, None, &record, START);
+    store.set("another.app", "theirs").unwrap();
+    let records_before: BTreeMap<String, String> = store
+        .snapshot()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("waymark.sync."))
+        .collect();
+    a.leave().unwrap();
+    assert!(
+        store
+            .snapshot()
+            .keys()
+            .any(|k| k.starts_with("waymark.sync."))
+    );
+
+    a.forget().unwrap();
+    assert_eq!(store.snapshot(), records_before);
+    assert_eq!(a.membership().unwrap(), None);
+    assert_eq!(a.outbox_len().unwrap(), 0);
+    assert!(load(&store, &record_id(1)).is_some());
+}
+
+#[test]
 fn a_device_far_ahead_wins_only_until_its_receipt_caps_it() {
     // Device 1's clock is three days fast and it does not know; device 2's is right.
     let (store_a, a) = joined(1, 0, START + 3 * DAY);

@@ -115,7 +115,7 @@ pub async fn set_up(
             token: joined.token.clone(),
         };
         let _ = auth.delete_space().await;
-        let _ = runner.leave_locally();
+        let _ = runner.leave_locally(true);
         return Err(store_words(&error));
     }
     runner.refresh();
@@ -216,7 +216,7 @@ pub async fn join(
     let membership = membership(space, &joined, device_name, key.to_base64(), now);
     if let Err(error) = engine().join(membership, now) {
         let _ = auth.remove_device(&joined.device_id).await;
-        let _ = runner.leave_locally();
+        let _ = runner.leave_locally(true);
         return Err(JoinError::Other(store_words(&error)));
     }
     runner.refresh();
@@ -257,7 +257,7 @@ pub async fn leave(runner: SyncRunner) -> Result<String, String> {
     };
     let told = auth.remove_device(&membership.device_id).await;
     runner
-        .leave_locally()
+        .leave_locally(told == Err(ApiError::NotFound))
         .map_err(|e| format!("Sync could not be turned off: {e} Please try again."))?;
     Ok(match told {
         Ok(_) | Err(ApiError::Unauthorized) | Err(ApiError::NotFound) => {
@@ -281,7 +281,7 @@ pub async fn delete_server_copy(runner: SyncRunner) -> Result<String, String> {
         }
         Err(other) => return Err(api_words(&other)),
     }
-    runner.leave_locally().map_err(|e| {
+    runner.leave_locally(true).map_err(|e| {
         format!(
             "Your data was deleted from the sync server, but sync could not be turned off here: {e}"
         )

@@ -308,10 +308,16 @@ impl SyncRunner {
         }
     }
 
-    /// Turns sync off on this device: every `waymark.sync.` key goes; records stay.
-    pub fn leave_locally(&self) -> Result<(), StoreError> {
+    /// Turns sync off on this device; records stay. When the space still exists, what joining it again needs is
+    /// kept (see [`SyncEngine::leave`]); when it is gone (`space_gone`), every `waymark.sync.` key goes.
+    pub fn leave_locally(&self, space_gone: bool) -> Result<(), StoreError> {
         inner(|inner| inner.epoch += 1);
-        let result = engine().leave();
+        let engine = engine();
+        let result = if space_gone {
+            engine.forget()
+        } else {
+            engine.leave()
+        };
         self.refresh();
         result
     }

@@ -246,6 +246,16 @@ impl<S: KeyValueStore> SyncEngine<S> {
         Ok(())
     }
 
+    /// Forgets sync entirely on this device: every `waymark.sync.` key goes (membership, clock, outbox, field stamps
+    /// and the copies of records they keep). For when the space no longer exists (its data was deleted from the
+    /// server), so there is nothing to join again. Records stay as they are.
+    pub fn forget(&self) -> Result<(), StoreError> {
+        for key in self.keys_under(PREFIX)? {
+            self.store.remove(&key)?;
+        }
+        Ok(())
+    }
+
     /// Saves the membership after a sync (cursor, clock offset, last synced). Does nothing when sync is off.
     pub fn update_membership(
         &self,
