@@ -414,7 +414,18 @@ fn ChangePassphrase() -> impl IntoView {
                     </div>
                     <div class="actions">
                         <button type="submit">{move || if busy.get() { "Working…" } else { "Change passphrase" }}</button>
-                        <button type="button" class="button-quiet" on:click=move |_| open.set(false)>"Cancel"</button>
+                        <button
+                            type="button"
+                            class="button-quiet"
+                            on:click=move |_| {
+                                // The new passphrase is not kept once the form is closed.
+                                first.set(String::new());
+                                second.set(String::new());
+                                open.set(false);
+                            }
+                        >
+                            "Cancel"
+                        </button>
                     </div>
                 </form>
             </Show>

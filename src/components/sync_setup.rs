@@ -55,7 +55,9 @@ pub fn Field(
                 }
             }
         />
-        <p class="field-error" id=error_id>{move || error.get()}</p>
+        // Always on the page and polite: an error for the field that already has focus (Enter pressed in it) is
+        // still read out.
+        <p class="field-error" id=error_id aria-live="polite">{move || error.get()}</p>
     }
 }
 
@@ -170,7 +172,15 @@ pub fn SyncSetUp(step: RwSignal<Step>) -> impl IntoView {
                 <p class="field-error" role="alert">{move || problem.get()}</p>
                 <div class="actions">
                     <button type="submit">{move || if busy.get() { "Working…" } else { "Set up sync" }}</button>
-                    <button type="button" class="button-quiet" on:click=move |_| step.set(Step::Choose)>"Cancel"</button>
+                    // Not while working: when setting up, the recovery code shown next exists only on this screen.
+                    <button
+                        type="button"
+                        class="button-quiet"
+                        prop:disabled=move || busy.get()
+                        on:click=move |_| step.set(Step::Choose)
+                    >
+                        "Cancel"
+                    </button>
                 </div>
             </form>
         </section>
@@ -390,7 +400,15 @@ pub fn SyncJoin(step: RwSignal<Step>, code: String) -> impl IntoView {
                 <p class="field-error" role="alert">{move || problem.get()}</p>
                 <div class="actions">
                     <button type="submit">{move || if busy.get() { "Working…" } else { "Join" }}</button>
-                    <button type="button" class="button-quiet" on:click=move |_| step.set(Step::Choose)>"Cancel"</button>
+                    // Not while working: when setting up, the recovery code shown next exists only on this screen.
+                    <button
+                        type="button"
+                        class="button-quiet"
+                        prop:disabled=move || busy.get()
+                        on:click=move |_| step.set(Step::Choose)
+                    >
+                        "Cancel"
+                    </button>
                 </div>
             </form>
         </section>

@@ -148,8 +148,12 @@ impl From<StoreError> for Stop {
 }
 
 impl From<secure::KeyProblem> for Stop {
-    fn from(_: secure::KeyProblem) -> Self {
-        Stop::Problem(Problem::NoCrypto)
+    fn from(problem: secure::KeyProblem) -> Self {
+        match problem {
+            secure::KeyProblem::NoCrypto => Stop::Problem(Problem::NoCrypto),
+            // The browser failed for a moment (memory, most likely): try again later, as for a server problem.
+            _ => Stop::Problem(Problem::Server),
+        }
     }
 }
 
@@ -428,21 +432,27 @@ impl SyncRunner {
         });
     }
 
+    /// After a cycle stopped because sync was turned off or on meanwhile: nothing shows "Syncing…" any more, and a
+    /// sync asked for meanwhile (the first one after joining again) still runs.
+    fn after_cancel(&self) -> bool {
+        self.refresh();
+        self.status.update(|s| {
+            if s.phase == Phase::Syncing {
+                s.phase = Phase::Idle;
+            }
+        });
+        inner(|inner| inner.again)
+    }
+
     /// Shows how a cycle ended and plans the next; returns whether to run again at once.
     fn finish(&self, outcome: Result<usize, Stop>, epoch: u64) -> bool {
         let cancelled = inner(|inner| inner.epoch != epoch);
         let (phase, retry) = match outcome {
-            _ if cancelled => {
-                self.refresh();
-                return false;
-            }
+            _ if cancelled => return self.after_cancel(),
             Ok(0) => (Phase::Idle, false),
             Ok(too_large) => (Phase::Problem(Problem::TooLarge(too_large)), false),
             Err(Stop::Off) => (Phase::Off, false),
-            Err(Stop::Cancelled) => {
-                self.refresh();
-                return false;
-            }
+            Err(Stop::Cancelled) => return self.after_cancel(),
             Err(Stop::Busy) => {
                 // Another tab is at it; look again once its lease has surely ended.
                 self.refresh();
@@ -520,7 +530,7 @@ impl SyncRunner {
             let _ = LocalStore.remove(REQUEUE_KEY);
             self.state.sync_queue_error.set(None);
         }
-        let retried = engine.retry_held(clock::now())?;
+        let retried = self.shown(engine.retry_held(clock::now()))?;
         self.held.set(retried.held > 0);
         self.reload(&retried.changed_keys);
 
@@ -566,7 +576,7 @@ impl SyncRunner {
             offset = Some(page.server_time() - clock::now().0);
             let mut incoming = Vec::with_capacity(page.changes.len());
             for pulled in &page.changes {
-                incoming.push(match secure::open(&key, &space, pulled).await {
+                incoming.push(match secure::open(&key, &space, pulled).await? {
                     Some(change) => Incoming::Change(Pulled {
                         change,
                         seq: pulled.seq,
@@ -613,7 +623,7 @@ impl SyncRunner {
         current(epoch)?;
         let offset = answer.server_time() - clock::now().0;
         // A receipt can move a field back to another device's value: show what changed.
-        let changed = engine.mark_pushed(&answer.accepted, clock::now())?;
+        let changed = self.shown(engine.mark_pushed(&answer.accepted, clock::now()))?;
         self.reload(&changed);
         let waiting = engine.outbox_len().unwrap_or(0);
         self.status.update(|s| s.waiting = waiting);
@@ -625,12 +635,22 @@ impl SyncRunner {
         if incoming.is_empty() {
             return Ok(());
         }
-        let applied = engine.apply_pulled(incoming, clock::now())?;
+        let applied = self.shown(engine.apply_pulled(incoming, clock::now()))?;
         if applied.held > 0 {
             self.held.set(true);
         }
         self.reload(&applied.changed_keys);
         Ok(())
+    }
+
+    /// Passes on the result of an engine call that writes records. When it failed part-way (storage full), the
+    /// records it wrote before failing are not in its answer, and this tab gets no `storage` event for its own
+    /// writes: everything is loaded again, so no screen edits a stale copy (whose save would undo the synced change).
+    fn shown<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        if result.is_err() {
+            self.state.reload_everything();
+        }
+        result
     }
 
     /// Shows what sync changed in storage.

@@ -123,13 +123,22 @@ pub async fn seal(key: &DataKey, space: &Id, change: &Change) -> Result<PushChan
     })
 }
 
-/// Decrypts and reads one pulled change; `None` when it cannot be opened or read (tampered, another key, garbled,
-/// or not a change), so it is quarantined.
-pub async fn open(key: &DataKey, space: &Id, pulled: &PulledChange) -> Option<Change> {
-    let plaintext = crypto::open(key, space, &pulled.id, &pulled.ciphertext)
-        .await
-        .ok()?;
-    let change: Change = serde_json::from_slice(&plaintext).ok()?;
+/// Decrypts and reads one pulled change. `Ok(None)` when it cannot be opened or read (tampered, another key,
+/// garbled, or not a change), so it is quarantined; `Err` when the browser itself failed (the change may be fine:
+/// the cycle stops and the page is pulled again later, rather than keeping a good change aside for ever).
+pub async fn open(
+    key: &DataKey,
+    space: &Id,
+    pulled: &PulledChange,
+) -> Result<Option<Change>, KeyProblem> {
+    let plaintext = match crypto::open(key, space, &pulled.id, &pulled.ciphertext).await {
+        Ok(plaintext) => plaintext,
+        Err(CryptoError::Tampered) => return Ok(None),
+        Err(other) => return Err(other.into()),
+    };
+    let Ok(change) = serde_json::from_slice::<Change>(&plaintext) else {
+        return Ok(None);
+    };
     // A change must be what it says it is: the id it was stored under is also inside the ciphertext.
-    (change.id == pulled.id).then_some(change)
+    Ok((change.id == pulled.id).then_some(change))
 }
