@@ -534,29 +534,41 @@ impl SyncRunner {
         self.held.set(retried.held > 0);
         self.reload(&retried.changed_keys);
 
-        // Push.
+        // Push. A refusal of what was sent (the server's copy is full, a batch too big for it, a server error) does
+        // not stop this device receiving the others' changes: the pull still runs, and the problem is shown after.
         let mut offset = None;
         let mut too_large = 0;
-        let mut batcher = Batcher::default();
-        let outbox = engine.outbox()?;
-        for change in &outbox {
-            let sealed = secure::seal(&key, &space, change).await?;
-            current()?;
-            if !rules::fits(&sealed) {
-                too_large += 1;
-                continue;
+        let pushed: Result<(), Stop> = async {
+            let mut batcher = Batcher::default();
+            let outbox = engine.outbox()?;
+            for change in &outbox {
+                let sealed = secure::seal(&key, &space, change).await?;
+                current()?;
+                if !rules::fits(&sealed) {
+                    too_large += 1;
+                    continue;
+                }
+                if let Some(batch) = batcher.add(sealed) {
+                    offset = Some(self.push(engine, &auth, batch, tab, epoch).await?);
+                }
+                if batcher.is_full() {
+                    offset = Some(self.push(engine, &auth, batcher.take(), tab, epoch).await?);
+                }
             }
-            if let Some(batch) = batcher.add(sealed) {
-                offset = Some(self.push(engine, &auth, batch, tab, epoch).await?);
+            let rest = batcher.take();
+            if !rest.is_empty() {
+                offset = Some(self.push(engine, &auth, rest, tab, epoch).await?);
             }
-            if batcher.is_full() {
-                offset = Some(self.push(engine, &auth, batcher.take(), tab, epoch).await?);
-            }
+            Ok(())
         }
-        let rest = batcher.take();
-        if !rest.is_empty() {
-            offset = Some(self.push(engine, &auth, rest, tab, epoch).await?);
-        }
+        .await;
+        let push_problem = match pushed {
+            Ok(()) => None,
+            Err(Stop::Problem(
+                problem @ (Problem::SpaceFull | Problem::TooLarge(_) | Problem::Server),
+            )) => Some(problem),
+            Err(other) => return Err(other),
+        };
 
         // Pull, in the server's order: a change that cannot be opened is kept aside in its place, so nothing after
         // it is applied before it and the cursor never passes a change that was not dealt with.
@@ -599,12 +611,18 @@ impl SyncRunner {
         }
 
         let now = clock::now();
+        let complete = push_problem.is_none();
         engine.update_membership(|m| {
-            m.last_synced = Some(now);
+            if complete {
+                m.last_synced = Some(now);
+            }
             if let Some(offset) = offset {
                 m.clock_offset_ms = offset;
             }
         })?;
+        if let Some(problem) = push_problem {
+            return Err(Stop::Problem(problem));
+        }
         Ok(too_large)
     }
 
