@@ -1,4 +1,5 @@
 use crate::components::backup_restore::download_backup;
+use crate::pages::sync::focus_id;
 use crate::state::{repository, use_app_state};
 use crate::sync::use_sync;
 use leptos::prelude::*;
@@ -22,6 +23,8 @@ pub fn DeleteEverything() -> impl IntoView {
         crate::sync::after_delete_everything();
         state.save_error.set(None);
         asking.set(false);
+        // The confirmation (and the focused button) is gone: focus goes to the section's heading.
+        focus_id("delete-title");
         message.set(Some(match result {
             Ok(_) => "Everything Waymark kept on this device has been deleted.".to_owned(),
             Err(error) => format!("Not everything could be deleted: {error} Please try again."),
@@ -44,7 +47,7 @@ pub fn DeleteEverything() -> impl IntoView {
     };
     view! {
         <section class="card danger-zone" aria-labelledby="delete-title">
-            <h2 id="delete-title">"Delete everything"</h2>
+            <h2 id="delete-title" tabindex="-1">"Delete everything"</h2>
             <p>"Remove everything Waymark has saved on this device. This cannot be undone."</p>
             <Show
                 when=move || asking.get()
@@ -80,7 +83,10 @@ pub fn DeleteEverything() -> impl IntoView {
                         "Download a backup first"
                     </button>
                     <button type="button" class="button-danger" on:click=delete>"Yes, delete everything"</button>
-                    <button type="button" class="button-quiet" on:click=move |_| asking.set(false)>"Cancel"</button>
+                    <button type="button" class="button-quiet" on:click=move |_| {
+                        asking.set(false);
+                        focus_id("delete-title");
+                    }>"Cancel"</button>
                 </div>
                 <p role="status">{move || backup_message.get()}</p>
             </Show>

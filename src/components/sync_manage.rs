@@ -101,7 +101,11 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
                     notice.set(Some(words));
                     step.set(Step::Choose);
                 }
-                Err(words) => leave_message.set(Some(words)),
+                Err(words) => {
+                    // The confirmation (and the focused button) is gone: focus goes back to the section.
+                    leave_message.set(Some(words));
+                    focus_id("sync-leave-title");
+                }
             }
         });
     };
@@ -116,12 +120,20 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
                     notice.set(Some(words));
                     step.set(Step::Choose);
                 }
-                Err(words) => delete_message.set(Some(words)),
+                Err(words) => {
+                    delete_message.set(Some(words));
+                    focus_id("sync-delete-title");
+                }
             }
         });
     };
     let ask = move |what: Confirm, focus: &'static str| {
         confirm.set(what);
+        focus_id(focus);
+    };
+    // Closing a confirmation removes the focused button, so focus goes to the section's heading.
+    let cancel = move |focus: &'static str| {
+        confirm.set(Confirm::None);
         focus_id(focus);
     };
 
@@ -227,7 +239,7 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
                                     >
                                         "Yes, remove it"
                                     </button>
-                                    <button type="button" class="button-quiet" on:click=move |_| confirm.set(Confirm::None)>
+                                    <button type="button" class="button-quiet" on:click=move |_| cancel("sync-devices-title")>
                                         "Cancel"
                                     </button>
                                 </div>
@@ -277,7 +289,7 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
                             leave(ev)
                         }
                     }>"Yes, stop syncing here"</button>
-                    <button type="button" class="button-quiet" on:click=move |_| confirm.set(Confirm::None)>"Cancel"</button>
+                    <button type="button" class="button-quiet" on:click=move |_| cancel("sync-leave-title")>"Cancel"</button>
                 </div>
             </Show>
             <p role="status">{move || leave_message.get()}</p>
@@ -312,7 +324,7 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
                             delete_server_copy(ev)
                         }
                     }>"Yes, delete it from the server"</button>
-                    <button type="button" class="button-quiet" on:click=move |_| confirm.set(Confirm::None)>"Cancel"</button>
+                    <button type="button" class="button-quiet" on:click=move |_| cancel("sync-delete-title")>"Cancel"</button>
                 </div>
             </Show>
             <p role="status">{move || busy.get().then_some("Working…")}</p>
@@ -422,6 +434,7 @@ fn ChangePassphrase() -> impl IntoView {
                                 first.set(String::new());
                                 second.set(String::new());
                                 open.set(false);
+                                focus_id("sync-passphrase-title");
                             }
                         >
                             "Cancel"

@@ -70,6 +70,10 @@ pub fn SyncPage() -> impl IntoView {
         let now = step.get();
         if previous.is_some_and(|p| std::mem::discriminant(&p) != std::mem::discriminant(&now)) {
             focus_id(STEP_HEADING);
+            // The notice is about turning sync off: it goes once another step is showing.
+            if now != Step::Choose {
+                notice.set(None);
+            }
         }
         now
     });
@@ -81,6 +85,8 @@ pub fn SyncPage() -> impl IntoView {
         <p class="back-link">
             <A href="/data">"Back to My data"</A>
         </p>
+        // What happened last (turned off, deleted). Always on the page, so the text set into it is announced.
+        <div role="status">{move || notice.get().map(|words| view! { <p>{words}</p> })}</div>
         {move || match step.get() {
             Step::Choose => view! { <SyncIntro step=step notice=notice/> }.into_any(),
             Step::SetUp => view! { <SyncSetUp step=step/> }.into_any(),
@@ -108,7 +114,6 @@ pub fn SyncPage() -> impl IntoView {
 #[component]
 fn SyncIntro(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> impl IntoView {
     view! {
-        <p role="status">{move || notice.get()}</p>
         <section class="card" aria-labelledby=STEP_HEADING>
             <h2 id=STEP_HEADING tabindex="-1">"Keep Waymark the same on all your devices"</h2>
             <p>

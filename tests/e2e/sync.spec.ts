@@ -186,6 +186,10 @@ test("two devices: set up, join, and edits made offline on each reach both", asy
 
   // A deletes the server copy: A is off, B is told what happened and what to do.
   await openApp(a.page, "/data/sync");
+  // Cancel closes the confirmation without losing focus: it goes to the section's heading.
+  await a.page.getByRole("button", { name: "Delete my data from the server…" }).click();
+  await a.page.getByRole("button", { name: "Cancel" }).click();
+  await expect(a.page.getByRole("heading", { name: "Delete my data from the server", exact: true })).toBeFocused();
   await a.page.getByRole("button", { name: "Delete my data from the server…" }).click();
   await a.page.getByRole("button", { name: "Yes, delete it from the server" }).click();
   await expect(a.page.getByRole("heading", { name: "Keep Waymark the same on all your devices" })).toBeFocused();
