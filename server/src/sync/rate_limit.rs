@@ -249,6 +249,21 @@ impl JoinAllowed {
     }
 }
 
+/// Checks the request's client address against one per-address limit; returns the API and the address.
+fn check_address<S>(
+    parts: &Parts,
+    state: &S,
+    limiter: impl FnOnce(&RateLimits) -> &DefaultKeyedRateLimiter<IpAddr>,
+) -> Result<(SyncApi, IpAddr), ApiError>
+where
+    SyncApi: FromRef<S>,
+{
+    let api = SyncApi::from_ref(state);
+    let ip = client_key(parts, api.config.behind_proxy);
+    api.limits.check(limiter(&api.limits), &ip)?;
+    Ok((api, ip))
+}
+
 impl<S> FromRequestParts<S> for CreateAllowed
 where
     SyncApi: FromRef<S>,
@@ -257,9 +272,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let api = SyncApi::from_ref(state);
-        let ip = client_key(parts, api.config.behind_proxy);
-        api.limits.check(&api.limits.create, &ip)?;
+        check_address(parts, state, |limits| &limits.create)?;
         Ok(Self)
     }
 }
@@ -272,9 +285,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let api = SyncApi::from_ref(state);
-        let ip = client_key(parts, api.config.behind_proxy);
-        api.limits.check(&api.limits.kdf, &ip)?;
+        check_address(parts, state, |limits| &limits.kdf)?;
         Ok(Self)
     }
 }
@@ -287,9 +298,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let api = SyncApi::from_ref(state);
-        let ip = client_key(parts, api.config.behind_proxy);
-        api.limits.check(&api.limits.join_ip, &ip)?;
+        let (api, ip) = check_address(parts, state, |limits| &limits.join_ip)?;
         let params = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::bad_request("The path is not valid."))?;
