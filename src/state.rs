@@ -198,15 +198,14 @@ impl AppState {
         record: Record<K>,
     ) -> bool {
         let mut saved = false;
-        // What sync needs: the record as it was, and whether this record (not a newer copy) was written.
+        // What sync needs: whether this record (not a newer copy) was written.
         let mut written = None;
         collection.update(|collection| {
-            let before = collection.get(&record.id).cloned();
             match collection.save(&repository(), record.clone(), clock::now()) {
                 Ok(kept) => {
                     saved = true;
                     if *kept == record {
-                        written = Some((before, record));
+                        written = Some(record);
                     }
                 }
                 Err(error) => self.save_error.set(Some(error)),
@@ -216,9 +215,9 @@ impl AppState {
             self.save_error.set(None);
             self.ask_to_keep_data();
         }
-        if let Some((before, after)) = written {
+        if let Some(after) = written {
             // Saved here either way; a change that could not be queued is queued by the next sync.
-            if let Err(error) = crate::sync::record_local_save(before.as_ref(), &after) {
+            if let Err(error) = crate::sync::record_local_save(&after) {
                 self.sync_queue_error.set(Some(error));
             }
         }

@@ -73,12 +73,10 @@ fn key(id: &RecordId) -> String {
 }
 
 /// Saves a record as the app does (through the repository), then tells sync.
-fn save(engine: &Engine, before: Option<&Record<CheckIn>>, after: &Record<CheckIn>, now: i64) {
+fn save(engine: &Engine, after: &Record<CheckIn>, now: i64) {
     let repo = Repository::new(engine.store());
     assert_eq!(repo.save(after, Timestamp(now)), Ok(Saved::Written));
-    engine
-        .record_local_save(before, after, Timestamp(now))
-        .unwrap();
+    engine.record_local_save(after, Timestamp(now)).unwrap();
 }
 
 fn load(store: &MemoryStore, id: &RecordId) -> Option<Record<CheckIn>> {
@@ -165,7 +163,7 @@ fn a_local_save_travels_to_another_device() {
         Timestamp(START + 10),
         CheckIn::new(MoodLevel::Okay, Timestamp(START + 10)),
     );
-    save(&a, None, &created, START + 10);
+    save(&a, &created, START + 10);
     let queued = a.outbox().unwrap();
     assert_eq!(queued.len(), 1);
     assert_eq!(a.outbox_len().unwrap(), 1);
@@ -208,7 +206,7 @@ fn a_local_save_travels_to_another_device() {
     // An edit sends only what changed.
     let mut edited = created.clone();
     edited.edit(Timestamp(START + 40), |c| c.mood = MoodLevel::Good);
-    save(&a, Some(&created), &edited, START + 40);
+    save(&a, &edited, START + 40);
     assert_eq!(a.outbox().unwrap()[0].fields, ["updated", "data.mood"]);
     server.sync_up(&a, START + 50);
     let applied = b
@@ -227,8 +225,7 @@ fn a_local_save_travels_to_another_device() {
     // An unchanged save queues nothing.
     let before = a.outbox_len().unwrap();
     let same = load(&store_a, &id).unwrap();
-    a.record_local_save(Some(&same), &same, Timestamp(START + 80))
-        .unwrap();
+    a.record_local_save(&same, Timestamp(START + 80)).unwrap();
     assert_eq!(a.outbox_len().unwrap(), before);
 }
 
@@ -241,9 +238,7 @@ fn sync_off_does_nothing() {
         Timestamp(START),
         CheckIn::new(MoodLevel::Low, Timestamp(START)),
     );
-    engine
-        .record_local_save(None, &record, Timestamp(START))
-        .unwrap();
+    engine.record_local_save(&record, Timestamp(START)).unwrap();
     assert_eq!(engine.membership().unwrap(), None);
     assert_eq!(engine.queue_unsynced(Timestamp(START)).unwrap(), 0);
     assert!(store.snapshot().is_empty());
@@ -261,7 +256,7 @@ fn the_outbox_keeps_the_order_changes_were_queued_in() {
             Timestamp(now),
             CheckIn::new(MoodLevel::Okay, Timestamp(now)),
         );
-        save(&a, None, &record, now);
+        save(&a, &record, now);
         ids.push(record.id);
     }
     let queued: Vec<RecordId> = a
@@ -283,7 +278,7 @@ fn own_change_pulled_back_before_its_receipt_leaves_the_outbox() {
         Timestamp(START),
         CheckIn::new(MoodLevel::Okay, Timestamp(START)),
     );
-    save(&a, None, &record, START);
+    save(&a, &record, START);
     // The push arrived but its answer was lost.
     server.push(&a.outbox().unwrap(), START + 5);
     let applied = a.apply_pulled(server.all(), Timestamp(START + 10)).unwrap();
@@ -330,7 +325,7 @@ fn records_stored_before_joining_are_queued_with_their_own_times() {
     // A later local edit comes after it, even one made with the clock set back.
     let mut edited = imported.clone();
     edited.edit(Timestamp(START - 5 * DAY), |c| c.mood = MoodLevel::Good);
-    save(&a, Some(&imported), &edited, START - 5 * DAY);
+    save(&a, &edited, START - 5 * DAY);
     let queued = a.outbox().unwrap();
     assert!(queued[2].stamp > queued[1].stamp);
     assert_eq!(queued[2].fields, ["updated", "data.mood"]);
@@ -403,7 +398,7 @@ fn a_change_to_a_record_a_newer_version_stored_is_held_until_it_can_be_applied()
         Timestamp(START),
         CheckIn::new(MoodLevel::Okay, Timestamp(START)),
     );
-    save(&a, None, &record, START);
+    save(&a, &record, START);
     server.sync_up(&a, START + 1);
     let newer = format!(
         r#"{{"v":{},"record":{{"id":"{id}","future":true}}}}"#,
@@ -439,7 +434,7 @@ fn an_unreadable_local_record_is_moved_aside_before_a_change_is_applied() {
         Timestamp(START),
         CheckIn::new(MoodLevel::Good, Timestamp(START)),
     );
-    save(&a, None, &record, START);
+    save(&a, &record, START);
     server.sync_up(&a, START + 1);
     store.set(&key(&id), "{not json").unwrap();
     let applied = b.apply_pulled(server.all(), Timestamp(START + 10)).unwrap();
@@ -543,7 +538,7 @@ fn full_storage_stops_applying_and_leaves_the_cursor_after_the_last_change_appli
             Timestamp(now),
             CheckIn::new(MoodLevel::Good, Timestamp(now)),
         );
-        save(&a, None, &record, now);
+        save(&a, &record, now);
     }
     server.sync_up(&a, START + 10);
 
@@ -591,9 +586,7 @@ fn full_storage_on_a_local_save_queues_nothing_half_way() {
         Timestamp(START),
         CheckIn::new(MoodLevel::Good, Timestamp(START)),
     );
-    let error = a
-        .record_local_save(None, &record, Timestamp(START))
-        .unwrap_err();
+    let error = a.record_local_save(&record, Timestamp(START)).unwrap_err();
     assert_eq!(error, StoreError::QuotaExceeded);
     assert_eq!(a.outbox_len().unwrap(), 0);
     assert!(
@@ -613,7 +606,7 @@ fn leaving_keeps_stamps_and_outbox_and_joining_another_space_removes_them() {
         Timestamp(START),
         CheckIn::new(MoodLevel::Good, Timestamp(START)),
     );
-    save(&b, None, &record, START);
+    save(&b, &record, START);
     server.sync_up(&b, START + 1);
     a.apply_pulled(server.all(), Timestamp(START + 2)).unwrap();
     let own = Record::new(
@@ -621,7 +614,7 @@ fn leaving_keeps_stamps_and_outbox_and_joining_another_space_removes_them() {
         Timestamp(START),
         CheckIn::new(MoodLevel::Low, Timestamp(START)),
     );
-    save(&a, None, &own, START + 3);
+    save(&a, &own, START + 3);
     a.apply_pulled(
         vec![Incoming::Unreadable {
             id: id_from_random_bytes([7; 16]),
@@ -653,8 +646,7 @@ fn leaving_keeps_stamps_and_outbox_and_joining_another_space_removes_them() {
     );
     assert_eq!(not_sync(store.snapshot()), not_sync(before.clone()));
     // Sync is off: saves are not queued.
-    a.record_local_save(None, &own, Timestamp(START + 5))
-        .unwrap();
+    a.record_local_save(&own, Timestamp(START + 5)).unwrap();
     assert_eq!(a.outbox_len().unwrap(), 1);
 
     // Joining another space starts afresh: every record queued whole, nothing else kept.
@@ -673,6 +665,37 @@ fn leaving_keeps_stamps_and_outbox_and_joining_another_space_removes_them() {
 }
 
 #[test]
+fn a_save_that_could_not_be_queued_is_caught_up_later() {
+    let (store, a) = joined(1, 0, START);
+    let record = Record::new(
+        record_id(1),
+        Timestamp(START),
+        CheckIn::new(MoodLevel::Good, Timestamp(START)),
+    );
+    // Storage fills up between the record's save and sync's bookkeeping: room for the record and a small note only.
+    let record_chars = key(&record.id).len() + waymark_core::schema::encode(&record).len();
+    let full = copy_with_quota(&store, used(&store) + record_chars + 40);
+    Repository::new(full.clone())
+        .save(&record, Timestamp(START))
+        .unwrap();
+    let a_full = engine(full.clone(), 1);
+    assert_eq!(
+        a_full.record_local_save(&record, Timestamp(START)),
+        Err(StoreError::QuotaExceeded)
+    );
+    assert_eq!(a_full.outbox_len().unwrap(), 0);
+    // Nothing to catch up on a store where nothing was missed.
+    assert_eq!(a.catch_up(Timestamp(START + 1)).unwrap(), 0);
+
+    // With room again, the next sync's catch-up queues it, once.
+    let roomy = copy_with_quota(&full, usize::MAX);
+    let a_roomy = engine(roomy.clone(), 1);
+    assert_eq!(a_roomy.catch_up(Timestamp(START + 2)).unwrap(), 1);
+    assert_eq!(a_roomy.outbox_len().unwrap(), 1);
+    assert_eq!(a_roomy.catch_up(Timestamp(START + 3)).unwrap(), 0);
+}
+
+#[test]
 fn forgetting_removes_every_sync_key_and_nothing_else() {
     let (store, a) = joined(1, 0, START);
     let record = Record::new(
@@ -680,7 +703,7 @@ fn forgetting_removes_every_sync_key_and_nothing_else() {
         Timestamp(START),
         CheckIn::new(MoodLevel::Good, Timestamp(START)),
     );
-    save(&a, None, &record, START);
+    save(&a, &record, START);
     store.set("another.app", "theirs").unwrap();
     let records_before: BTreeMap<String, String> = store
         .snapshot()
@@ -714,7 +737,7 @@ fn a_device_far_ahead_wins_only_until_its_receipt_caps_it() {
         Timestamp(START),
         CheckIn::new(MoodLevel::Okay, Timestamp(START)),
     );
-    save(&b, None, &record, START);
+    save(&b, &record, START);
     server.sync_up(&b, START + 1);
     a.apply_pulled(server.all(), Timestamp(START + 3 * DAY + 2))
         .unwrap();
@@ -722,14 +745,13 @@ fn a_device_far_ahead_wins_only_until_its_receipt_caps_it() {
     // A edits; its push reaches the server an hour in (real time), but the answer is lost.
     let hour = 60 * 60 * 1000;
     let mut by_a = load(&store_a, &id).unwrap();
-    let before_a = by_a.clone();
     by_a.edit(Timestamp(START + 3 * DAY + 10), |c| c.note = "a".into());
-    save(&a, Some(&before_a), &by_a, START + 3 * DAY + 10);
+    save(&a, &by_a, START + 3 * DAY + 10);
     server.push(&a.outbox().unwrap(), START + hour);
     // B, not having seen it, edits the same field later (real time) and pushes.
     let mut by_b = record.clone();
     by_b.edit(Timestamp(START + 2 * hour), |c| c.note = "b".into());
-    save(&b, Some(&record), &by_b, START + 2 * hour);
+    save(&b, &by_b, START + 2 * hour);
     server.sync_up(&b, START + 2 * hour + 1);
     // A pulls B's edit: its own, stamped days ahead and without a known receipt, still wins here for now.
     a.apply_pulled(
@@ -765,7 +787,7 @@ fn a_delete_made_just_after_a_creation_stays_deleted_when_both_are_capped() {
         Timestamp(fast),
         CheckIn::new(MoodLevel::Low, Timestamp(fast)),
     );
-    save(&a, None, &other, fast);
+    save(&a, &other, fast);
     // Made in the same millisecond: counter 1.
     let id = record_id(1);
     let created = Record::new(
@@ -773,11 +795,11 @@ fn a_delete_made_just_after_a_creation_stays_deleted_when_both_are_capped() {
         Timestamp(fast),
         CheckIn::new(MoodLevel::Okay, Timestamp(fast)),
     );
-    save(&a, None, &created, fast);
+    save(&a, &created, fast);
     // Deleted a millisecond later: counter 0.
     let mut deleted = created.clone();
     deleted.delete(Timestamp(fast + 1));
-    save(&a, Some(&created), &deleted, fast + 1);
+    save(&a, &deleted, fast + 1);
     let queued = a.outbox().unwrap();
     assert!(queued[1].stamp.counter > queued[2].stamp.counter);
     // Pushed together, received at the same time, both capped to the same wall time.
@@ -798,7 +820,7 @@ fn a_change_from_an_older_version_is_migrated_and_sets_only_what_it_set() {
         CheckIn::new(MoodLevel::Okay, Timestamp(START)),
     );
     record.data.note = "kept".into();
-    save(&b, None, &record, START);
+    save(&b, &record, START);
     // A device still on check-ins v1 (no note, no tags) changes the mood.
     let v1 = serde_json::json!({
         "id": id, "created": START, "updated": START + 10, "deleted": false,
@@ -1021,7 +1043,7 @@ proptest! {
                             }
                         }
                     };
-                    save(&d.engine, before.as_ref(), &after, local);
+                    save(&d.engine, &after, local);
                     saved = Some((device, what));
                 }
                 Op::Push { device, limit, lose_answer } => {
@@ -1219,19 +1241,18 @@ fn rejoining_the_same_space_sends_nothing_it_only_received() {
         Timestamp(START),
         CheckIn::new(MoodLevel::Okay, Timestamp(START)),
     );
-    save(&b, None, &created, START);
+    save(&b, &created, START);
     server.sync_up(&b, START + 1);
     pull_into(&a, &server, START + 2);
     pull_into(&c, &server, START + 2);
     // B deletes at +150 while offline.
     let mut deleted = created.clone();
     deleted.delete(Timestamp(START + 150));
-    save(&b, Some(&created), &deleted, START + 150);
+    save(&b, &deleted, START + 150);
     // C edits the note at +200 and pushes first.
     let mut noted = load(&store_c, &id).unwrap();
-    let before = noted.clone();
     noted.edit(Timestamp(START + 200), |x| x.note = "c".into());
-    save(&c, Some(&before), &noted, START + 200);
+    save(&c, &noted, START + 200);
     server.sync_up(&c, START + 201);
     pull_into(&a, &server, START + 202);
     // B comes online.
@@ -1282,7 +1303,7 @@ fn a_write_outside_sync_is_found_whatever_the_stamps_say() {
         Timestamp(START),
         CheckIn::new(MoodLevel::Okay, Timestamp(START)),
     );
-    save(&a, None, &created, START);
+    save(&a, &created, START);
     let mut server = Server::default();
     server.sync_up(&a, START + 60_001);
     // An edit 10 s later is saved, but record_local_save never runs.
@@ -1302,9 +1323,8 @@ fn a_write_outside_sync_is_found_whatever_the_stamps_say() {
 
     // The same edit met by a pulled change first: it is queued before the change is merged, and kept.
     let mut by_b = load(&store_b, &id).unwrap();
-    let before_b = by_b.clone();
     by_b.edit(Timestamp(START + 90_000), |x| x.mood = MoodLevel::Low);
-    save(&b, Some(&before_b), &by_b, START + 90_000);
+    save(&b, &by_b, START + 90_000);
     server.sync_up(&b, START + 90_001);
     let mut again = load(&store_a, &id).unwrap();
     again.edit(Timestamp(START + 30_000), |x| x.note = "also kept".into());
@@ -1336,7 +1356,7 @@ fn an_unreadable_change_and_a_failed_one_never_skip_anything() {
             Timestamp(now),
             CheckIn::new(MoodLevel::Good, Timestamp(now)),
         );
-        save(&a, None, &record, now);
+        save(&a, &record, now);
     }
     server.sync_up(&a, START + 10);
     let all = server.all();

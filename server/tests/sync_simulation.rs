@@ -393,14 +393,14 @@ fn create_check_in(device: &mut Device, rng: &mut Rng) {
         check_in.toggle_tag(tag);
     }
     let record = Record::new(new_id(rng), now, check_in);
-    device.save(None, &record);
+    device.save(&record);
 }
 
 fn create_plan_step(device: &mut Device, rng: &mut Rng) {
     let what = format!("Step {} from {}", rng.below(1000), device.name);
     let step = PlanStep::new(&what, rng.between(-1_000_000, 1_000_000)).expect("a step");
     let record = Record::new(new_id(rng), device.local_now(), step);
-    device.save(None, &record);
+    device.save(&record);
 }
 
 /// Picks one live (or deleted) record of a kind, if there is one.
@@ -429,7 +429,7 @@ fn edit_check_in(device: &mut Device, rng: &mut Rng) {
         }
         _ => c.set_note(&note),
     });
-    device.save(Some(&before), &after);
+    device.save(&after);
 }
 
 fn edit_plan_step(device: &mut Device, rng: &mut Rng) {
@@ -452,7 +452,7 @@ fn edit_plan_step(device: &mut Device, rng: &mut Rng) {
         }
         _ => s.order = order,
     });
-    device.save(Some(&before), &after);
+    device.save(&after);
 }
 
 fn edit_staying_well_plan(device: &mut Device, rng: &mut Rng) {
@@ -463,12 +463,12 @@ fn edit_staying_well_plan(device: &mut Device, rng: &mut Rng) {
         Some(before) => {
             let mut after = before.clone();
             after.edit(now, |plan| plan.set(section, &text).expect("section"));
-            device.save(Some(&before), &after);
+            device.save(&after);
         }
         None => {
             let mut plan = StayingWellPlan::default();
             plan.set(section, &text).expect("section");
-            device.save(None, &Record::new(StayingWellPlan::id(), now, plan));
+            device.save(&Record::new(StayingWellPlan::id(), now, plan));
         }
     }
 }
@@ -479,12 +479,12 @@ fn delete_something(device: &mut Device, rng: &mut Rng) {
         if let Some(before) = pick_record::<CheckIn>(device, rng, false) {
             let mut after = before.clone();
             after.delete(now);
-            device.save(Some(&before), &after);
+            device.save(&after);
         }
     } else if let Some(before) = pick_record::<PlanStep>(device, rng, false) {
         let mut after = before.clone();
         after.delete(now);
-        device.save(Some(&before), &after);
+        device.save(&after);
     }
 }
 
@@ -494,12 +494,12 @@ fn undelete_something(device: &mut Device, rng: &mut Rng) {
         if let Some(before) = pick_record::<CheckIn>(device, rng, true) {
             let mut after = before.clone();
             after.restore(now);
-            device.save(Some(&before), &after);
+            device.save(&after);
         }
     } else if let Some(before) = pick_record::<PlanStep>(device, rng, true) {
         let mut after = before.clone();
         after.restore(now);
-        device.save(Some(&before), &after);
+        device.save(&after);
     }
 }
 

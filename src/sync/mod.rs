@@ -36,7 +36,7 @@ use std::cell::RefCell;
 use std::time::Duration;
 use waymark_core::sync::engine::{Incoming, Membership, Pulled, SyncEngine};
 use waymark_core::sync::protocol::MAX_PULL_LIMIT;
-use waymark_core::{KeyValueStore, Record, RecordKind, StoreError, Timestamp};
+use waymark_core::{Record, RecordKind, StoreError, Timestamp};
 
 /// The engine over `localStorage` (stateless, like the repository), with the browser's random source for change ids.
 pub fn engine() -> SyncEngine<LocalStore> {
@@ -62,7 +62,6 @@ fn random_16() -> [u8; 16] {
 const MEMBERSHIP_KEY: &str = "waymark.sync.membership";
 const OUTBOX_PREFIX: &str = "waymark.sync.out.";
 /// Set when a change could not be queued (storage full), so the next cycle queues what was missed.
-const REQUEUE_KEY: &str = "waymark.sync.requeue";
 /// How long after the last local change a sync starts.
 const DEBOUNCE_MS: u64 = 2_000;
 /// How often an open, visible app looks for changes from other devices.
@@ -180,17 +179,9 @@ pub fn provide_sync(state: AppState) -> SyncRunner {
 
 /// After a local save: queues the change for sync (when sync is on) and asks for a sync soon. A failure to queue
 /// is returned for the banner; the record itself is saved either way.
-pub fn record_local_save<K: RecordKind>(
-    before: Option<&Record<K>>,
-    after: &Record<K>,
-) -> Result<(), StoreError> {
-    let queued = engine().record_local_save(before, after, clock::now());
-    if let Err(error) = &queued
-        && *error != StoreError::Unavailable
-    {
-        // Remember, so the next cycle queues what was missed (a small key may fit where the change did not).
-        let _ = LocalStore.set(REQUEUE_KEY, "1");
-    }
+pub fn record_local_save<K: RecordKind>(after: &Record<K>) -> Result<(), StoreError> {
+    // A change that could not be queued is remembered by the engine and queued by the next cycle.
+    let queued = engine().record_local_save(after, clock::now());
     if let Some(runner) = RUNNER.with(|r| r.get())
         && runner.may_start()
     {
@@ -208,9 +199,6 @@ pub fn after_import() -> Result<usize, StoreError> {
         return Ok(0);
     }
     let queued = engine().queue_unsynced(clock::now());
-    if queued.is_err() {
-        let _ = LocalStore.set(REQUEUE_KEY, "1");
-    }
     runner.refresh();
     runner.schedule(0);
     queued
@@ -525,9 +513,7 @@ impl SyncRunner {
         let key = secure::data_key(&membership.data_key).await?;
         current()?;
 
-        if LocalStore.get(REQUEUE_KEY).ok().flatten().is_some() {
-            engine.queue_unsynced(clock::now())?;
-            let _ = LocalStore.remove(REQUEUE_KEY);
+        if engine.catch_up(clock::now())? > 0 {
             self.state.sync_queue_error.set(None);
         }
         let retried = self.shown(engine.retry_held(clock::now()))?;

@@ -13,6 +13,7 @@
 //! | `waymark.sync.left`                   | the space this device last left (its id), so joining it again keeps what sync knows |
 //! | `waymark.sync.held.<change id>`       | a pulled [`Change`] from a newer version of Waymark, kept to apply after an update |
 //! | `waymark.sync.quarantine.<change id>` | a pulled change that could not be decrypted or read (its ciphertext, verbatim) |
+//! | `waymark.sync.requeue`                | set when a save or import could not be queued; [`SyncEngine::catch_up`] queues it |
 //!
 //! Records themselves are read and written as the [`Repository`](crate::Repository) stores them, through the kinds
 //! registry, so an applied change is visible to every tab like any other save.
@@ -124,6 +125,8 @@ const FIELDS_PREFIX: &str = "waymark.sync.fields.";
 const HELD_PREFIX: &str = "waymark.sync.held.";
 const QUARANTINE_PREFIX: &str = "waymark.sync.quarantine.";
 const LEFT_KEY: &str = "waymark.sync.left";
+/// Set when a save or import could not be queued (storage full): [`SyncEngine::catch_up`] queues what was missed.
+const CATCH_UP_KEY: &str = "waymark.sync.requeue";
 
 /// What sync keeps for one record: the record as sync last wrote or queued it, and its field stamps (which describe
 /// that record's values).
@@ -273,12 +276,21 @@ impl<S: KeyValueStore> SyncEngine<S> {
     /// records their stamps. Does nothing when sync is off or nothing differs.
     ///
     /// The stamp is also later than every change the record's fields hold, and not earlier than `after.updated`.
-    /// `before` (the record the edit started from) is not needed: comparing with what sync last saw also catches
-    /// anything written outside sync since (see [`Self::queue_unsynced`]). A record sync has never seen is queued
-    /// whole.
+    /// The record the edit started from is not needed: comparing with what sync last saw also catches anything
+    /// written outside sync since (see [`Self::queue_unsynced`]). A record sync has never seen is queued whole.
+    /// When queuing fails (storage full), that is remembered, and [`Self::catch_up`] queues it later.
     pub fn record_local_save<K: RecordKind>(
         &self,
-        _before: Option<&Record<K>>,
+        after: &Record<K>,
+        local_now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let queued = self.queue_local_save(after, local_now);
+        self.remember_if_missed(&queued);
+        queued
+    }
+
+    fn queue_local_save<K: RecordKind>(
+        &self,
         after: &Record<K>,
         local_now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -323,6 +335,31 @@ impl<S: KeyValueStore> SyncEngine<S> {
     /// it in any case (see [`Self::record_local_save`]). Unreadable records are moved aside as the repository does;
     /// records from a newer version are left alone, unqueued.
     pub fn queue_unsynced(&self, local_now: Timestamp) -> Result<usize, StoreError> {
+        let queued = self.queue_every_unsynced(local_now);
+        self.remember_if_missed(&queued);
+        queued
+    }
+
+    /// Queues what a save or import could not queue earlier (see [`Self::record_local_save`]), if anything was
+    /// missed; the app calls it before each sync. Returns how many records were queued.
+    pub fn catch_up(&self, local_now: Timestamp) -> Result<usize, StoreError> {
+        if self.store.get(CATCH_UP_KEY)?.is_none() {
+            return Ok(0);
+        }
+        let queued = self.queue_unsynced(local_now)?;
+        self.store.remove(CATCH_UP_KEY)?;
+        Ok(queued)
+    }
+
+    /// Notes a failure to queue, so [`Self::catch_up`] tries again (a small key may fit where a change did not).
+    /// Storage that cannot be used at all has nothing to catch up with.
+    fn remember_if_missed<T>(&self, result: &Result<T, StoreError>) {
+        if matches!(result, Err(error) if *error != StoreError::Unavailable) {
+            let _ = self.store.set(CATCH_UP_KEY, "1");
+        }
+    }
+
+    fn queue_every_unsynced(&self, local_now: Timestamp) -> Result<usize, StoreError> {
         let Some(membership) = self.membership()? else {
             return Ok(0);
         };

@@ -162,14 +162,14 @@ impl Device {
     }
 
     /// Saves a record as the app does: through the repository, then tells the sync engine.
-    pub fn save<K: RecordKind>(&mut self, before: Option<&Record<K>>, after: &Record<K>) {
+    pub fn save<K: RecordKind>(&mut self, after: &Record<K>) {
         let now = self.local_now();
         match self.repo.save(after, now).expect("save") {
             Saved::Written => {}
             Saved::KeptNewer(kept) => panic!("{}: save kept a newer copy {kept:?}", self.name),
         }
         self.engine
-            .record_local_save(before, after, now)
+            .record_local_save(after, now)
             .expect("record_local_save");
         self.note_outbox();
     }
