@@ -243,9 +243,9 @@ impl AppState {
     pub fn reload_everything(&self) {
         let (repo, now) = (repository(), clock::now());
         let mut problems = Vec::new();
-        // One pass over storage's keys for every kind.
-        let keys = match repo.record_keys() {
-            Ok(keys) => keys,
+        // One read of storage for every kind.
+        let stored = match repo.stored_records() {
+            Ok(stored) => stored,
             Err(error) => {
                 problems.push(Problem {
                     key: "waymark.rec.".into(),
@@ -257,23 +257,23 @@ impl AppState {
         fn load<K: RecordKind + Send + Sync>(
             into: RwSignal<Collection<K>>,
             repo: &Repository<LocalStore>,
-            keys: &repository::RecordKeys,
+            stored: &repository::StoredRecords,
             now: waymark_core::Timestamp,
             problems: &mut Vec<Problem>,
         ) {
-            let (collection, found) = Collection::load_from(repo, keys, now);
+            let (collection, found) = Collection::load_from(repo, stored, now);
             problems.extend(found);
             into.set(collection);
         }
-        load(self.check_ins, &repo, &keys, now, &mut problems);
-        load(self.custom_tags, &repo, &keys, now, &mut problems);
-        load(self.questionnaires, &repo, &keys, now, &mut problems);
-        load(self.goals, &repo, &keys, now, &mut problems);
-        load(self.sessions, &repo, &keys, now, &mut problems);
-        load(self.settings, &repo, &keys, now, &mut problems);
-        load(self.plan_steps, &repo, &keys, now, &mut problems);
-        load(self.staying_well, &repo, &keys, now, &mut problems);
-        load(self.therapy, &repo, &keys, now, &mut problems);
+        load(self.check_ins, &repo, &stored, now, &mut problems);
+        load(self.custom_tags, &repo, &stored, now, &mut problems);
+        load(self.questionnaires, &repo, &stored, now, &mut problems);
+        load(self.goals, &repo, &stored, now, &mut problems);
+        load(self.sessions, &repo, &stored, now, &mut problems);
+        load(self.settings, &repo, &stored, now, &mut problems);
+        load(self.plan_steps, &repo, &stored, now, &mut problems);
+        load(self.staying_well, &repo, &stored, now, &mut problems);
+        load(self.therapy, &repo, &stored, now, &mut problems);
         self.problems.set(problems);
     }
 

@@ -33,13 +33,13 @@ impl<K: RecordKind> Collection<K> {
         )
     }
 
-    /// Like [`Collection::load`], from keys already read with [`Repository::record_keys`].
+    /// Like [`Collection::load`], from records already read with [`Repository::stored_records`].
     pub fn load_from<S: KeyValueStore>(
         repo: &Repository<S>,
-        keys: &repository::RecordKeys,
+        stored: &repository::StoredRecords,
         now: Timestamp,
     ) -> (Self, Vec<Problem>) {
-        let loaded = repo.load_from::<K>(keys, now);
+        let loaded = repo.load_from::<K>(stored, now);
         (
             Collection {
                 records: loaded.records,

@@ -42,13 +42,14 @@ pub fn is_waymark_key(key: &str) -> bool {
     key.starts_with("waymark.")
 }
 
-/// Record keys grouped by kind, read in one pass over storage.
+/// Every stored record's key and text, grouped by kind: read from storage in one pass at start-up, then decoded
+/// kind by kind.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RecordKeys(BTreeMap<String, Vec<String>>);
+pub struct StoredRecords(BTreeMap<String, Vec<(String, String)>>);
 
-impl RecordKeys {
-    /// The keys of one kind, in no particular order.
-    pub fn of_kind(&self, kind: &str) -> &[String] {
+impl StoredRecords {
+    /// The keys and texts of one kind, in no particular order.
+    pub fn of_kind(&self, kind: &str) -> &[(String, String)] {
         self.0.get(kind).map(Vec::as_slice).unwrap_or_default()
     }
 }
@@ -127,27 +128,29 @@ impl<S: KeyValueStore> Repository<S> {
         &self.store
     }
 
-    /// Every record key in storage, grouped by kind: one pass over storage to load every kind at start-up.
-    pub fn record_keys(&self) -> Result<RecordKeys, StoreError> {
-        let mut by_kind: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for key in self.store.keys()? {
+    /// Every stored record's key and text, grouped by kind: one read of storage to load every kind at start-up.
+    pub fn stored_records(&self) -> Result<StoredRecords, StoreError> {
+        let mut by_kind: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for (key, text) in self.store.entries_with_prefix(RECORD_PREFIX)? {
             if let Some(kind) = kind_of_key(&key) {
-                by_kind.entry(kind.to_owned()).or_default().push(key);
+                by_kind
+                    .entry(kind.to_owned())
+                    .or_default()
+                    .push((key, text));
             }
         }
-        Ok(RecordKeys(by_kind))
+        Ok(StoredRecords(by_kind))
     }
 
-    /// Loads every record of kind `K` among `keys` (from [`Repository::record_keys`]), like [`Repository::load_all`].
-    pub fn load_from<K: RecordKind>(&self, keys: &RecordKeys, now: Timestamp) -> Loaded<K> {
+    /// Loads every record of kind `K` in `stored` (from [`Repository::stored_records`]), like
+    /// [`Repository::load_all`].
+    pub fn load_from<K: RecordKind>(&self, stored: &StoredRecords, now: Timestamp) -> Loaded<K> {
         let mut loaded = Loaded {
             records: Vec::new(),
             problems: Vec::new(),
         };
-        for key in keys.of_kind(K::KIND) {
-            let one = self.load_key::<K>(key, now);
-            loaded.records.extend(one.records);
-            loaded.problems.extend(one.problems);
+        for (key, text) in stored.of_kind(K::KIND) {
+            self.load_text(key, text, now, &mut loaded);
         }
         loaded
             .records
@@ -157,8 +160,8 @@ impl<S: KeyValueStore> Repository<S> {
 
     /// Loads every record of kind `K`. Unreadable data is moved aside; data from a newer version is left alone.
     pub fn load_all<K: RecordKind>(&self, now: Timestamp) -> Loaded<K> {
-        match self.record_keys() {
-            Ok(keys) => self.load_from::<K>(&keys, now),
+        match self.stored_records() {
+            Ok(stored) => self.load_from::<K>(&stored, now),
             Err(error) => Loaded {
                 records: Vec::new(),
                 problems: vec![Problem {
@@ -176,18 +179,27 @@ impl<S: KeyValueStore> Repository<S> {
             records: Vec::new(),
             problems: Vec::new(),
         };
-        let text = match self.store.get(key) {
-            Ok(Some(text)) => text,
-            Ok(None) => return loaded,
-            Err(error) => {
-                loaded.problems.push(Problem {
-                    key: key.to_owned(),
-                    kind: ProblemKind::ReadFailed(error),
-                });
-                return loaded;
-            }
-        };
-        match self.read::<K>(key, &text) {
+        match self.store.get(key) {
+            Ok(Some(text)) => self.load_text(key, &text, now, &mut loaded),
+            Ok(None) => {}
+            Err(error) => loaded.problems.push(Problem {
+                key: key.to_owned(),
+                kind: ProblemKind::ReadFailed(error),
+            }),
+        }
+        loaded
+    }
+
+    /// Decodes the text stored under `key` into `loaded`: unreadable text is moved aside, text from a newer
+    /// version is left alone.
+    fn load_text<K: RecordKind>(
+        &self,
+        key: &str,
+        text: &str,
+        now: Timestamp,
+        loaded: &mut Loaded<K>,
+    ) {
+        match self.read::<K>(key, text) {
             Ok(record) => loaded.records.push(record),
             Err(schema::DecodeError::Newer { found, supported }) => {
                 loaded.problems.push(Problem {
@@ -197,7 +209,7 @@ impl<S: KeyValueStore> Repository<S> {
             }
             Err(error) => {
                 let reason = error.to_string();
-                let kind = match self.move_aside(key, &text, &reason, now) {
+                let kind = match self.move_aside(key, text, &reason, now) {
                     Ok(aside_key) => ProblemKind::SetAside { aside_key, reason },
                     Err(error) => ProblemKind::LeftInPlace { reason, error },
                 };
@@ -207,7 +219,6 @@ impl<S: KeyValueStore> Repository<S> {
                 });
             }
         }
-        loaded
     }
 
     /// Saves a record unless storage already holds a newer change to it, or holds data this version cannot read.

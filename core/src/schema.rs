@@ -64,8 +64,18 @@ pub fn decode<K: RecordKind>(text: &str) -> Result<Decoded<K>, DecodeError> {
         "{}: one migration per version",
         K::KIND
     );
-    // Read the envelope without building the record's tree: most stored records are at the current version and
-    // go straight from text to the record (this runs for every record at start-up).
+    // This runs for every record at start-up. Text exactly as `encode` writes it at the current version goes
+    // straight to the record; anything else (older versions, or text that does not parse that way) takes the
+    // general path below, which also gives the precise error.
+    if let Some(record) = current_record_text(text, K::VERSION)
+        && let Ok(record) = serde_json::from_str(record)
+    {
+        return Ok(Decoded {
+            record,
+            stored_version: K::VERSION,
+        });
+    }
+    // Read the envelope without building the record's tree: an older version's record is migrated as JSON.
     #[derive(Deserialize)]
     struct Envelope<'a> {
         #[serde(borrow)]
@@ -109,6 +119,20 @@ pub fn decode<K: RecordKind>(text: &str) -> Result<Decoded<K>, DecodeError> {
         record,
         stored_version,
     })
+}
+
+/// The record's text inside `{"v":<version>,"record":<record>}`, the exact form [`encode`] writes, when `text` has
+/// that form for `version`. A record's own text never ends the envelope early: what comes back is everything
+/// between the prefix and the envelope's last `}`, and it decodes only if it is one whole JSON value.
+fn current_record_text(text: &str, version: u32) -> Option<&str> {
+    let rest = text.strip_prefix(r#"{"v":"#)?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || rest[..digits].parse::<u32>() != Ok(version) || rest.starts_with('0') {
+        return None;
+    }
+    rest[digits..]
+        .strip_prefix(r#","record":"#)?
+        .strip_suffix('}')
 }
 
 #[cfg(test)]
@@ -172,6 +196,44 @@ pub(crate) mod tests {
                 stored_version: 3
             }
         );
+    }
+
+    #[test]
+    fn text_not_exactly_as_encoded_decodes_the_same() {
+        let record = note("a } tricky \\\" title }");
+        let inner = serde_json::to_string(&record).unwrap();
+        assert_eq!(encode(&record), format!(r#"{{"v":3,"record":{inner}}}"#));
+        for text in [
+            format!(r#"{{ "v": 3, "record": {inner} }}"#),
+            format!(r#"{{"v":3,"record":{inner} }}"#),
+            format!(r#"{{"record":{inner},"v":3}}"#),
+            format!(r#"{{"v":3,"record":{inner},"kept":"by a later version"}}"#),
+        ] {
+            assert_eq!(decode::<Note>(&text).unwrap().record, record, "{text}");
+        }
+        // Only the general path reports errors: the envelope's own problems are still named.
+        assert!(matches!(
+            decode::<Note>(&format!(r#"{{"v":3,"record":{inner}"#)),
+            Err(DecodeError::NotJson(_))
+        ));
+        assert_eq!(
+            decode::<Note>(&format!(r#"{{"v":4,"record":{inner}}}"#)),
+            Err(DecodeError::Newer {
+                found: 4,
+                supported: 3
+            })
+        );
+    }
+
+    #[test]
+    fn only_the_exact_current_envelope_takes_the_short_way() {
+        assert_eq!(current_record_text(r#"{"v":3,"record":{}}"#, 3), Some("{}"));
+        assert_eq!(current_record_text(r#"{"v":2,"record":{}}"#, 3), None);
+        assert_eq!(current_record_text(r#"{"v":03,"record":{}}"#, 3), None);
+        assert_eq!(current_record_text(r#"{"v":33,"record":{}}"#, 3), None);
+        assert_eq!(current_record_text(r#"{"v":3 ,"record":{}}"#, 3), None);
+        // Cut short: the slice is not one whole value, so it does not decode and the general path reports it.
+        assert_eq!(current_record_text(r#"{"v":3,"record":{}"#, 3), Some("{"));
     }
 
     #[test]

@@ -25,6 +25,29 @@ pub trait KeyValueStore {
     fn remove(&self, key: &str) -> Result<(), StoreError>;
     /// Every key, in no particular order.
     fn keys(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Every entry whose key starts with `prefix`, in no particular order. By default [`KeyValueStore::keys`] then
+    /// [`KeyValueStore::get`] for each; a store that can read many entries at once overrides it (the browser's
+    /// adapter reads `localStorage` in one call instead of two calls per key: start-up reads every record).
+    fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        entries_one_by_one(self, prefix)
+    }
+}
+
+/// [`KeyValueStore::entries_with_prefix`] the plain way: every key, then each matching value.
+pub fn entries_one_by_one<S: KeyValueStore + ?Sized>(
+    store: &S,
+    prefix: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut entries = Vec::new();
+    for key in store.keys()? {
+        if key.starts_with(prefix)
+            && let Some(value) = store.get(&key)?
+        {
+            entries.push((key, value));
+        }
+    }
+    Ok(entries)
 }
 
 impl<S: KeyValueStore + ?Sized> KeyValueStore for &S {
@@ -40,6 +63,9 @@ impl<S: KeyValueStore + ?Sized> KeyValueStore for &S {
     fn keys(&self) -> Result<Vec<String>, StoreError> {
         (**self).keys()
     }
+    fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        (**self).entries_with_prefix(prefix)
+    }
 }
 
 impl<S: KeyValueStore + ?Sized> KeyValueStore for Rc<S> {
@@ -54,6 +80,9 @@ impl<S: KeyValueStore + ?Sized> KeyValueStore for Rc<S> {
     }
     fn keys(&self) -> Result<Vec<String>, StoreError> {
         (**self).keys()
+    }
+    fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        (**self).entries_with_prefix(prefix)
     }
 }
 
@@ -151,6 +180,55 @@ mod tests {
         assert_eq!(store.get("b").unwrap(), None);
         // Replacing a value counts only the new size.
         store.set("a", "123456789").unwrap();
+    }
+
+    #[test]
+    fn entries_with_prefix_reads_only_those_keys() {
+        let store = MemoryStore::new();
+        store.set("waymark.rec.a.1", "one").unwrap();
+        store.set("waymark.rec.b.2", "two").unwrap();
+        store.set("waymark.sync.x", "not a record").unwrap();
+        store.set("other", "someone else's").unwrap();
+        let mut entries = store.entries_with_prefix("waymark.rec.").unwrap();
+        entries.sort();
+        assert_eq!(
+            entries,
+            [
+                ("waymark.rec.a.1".to_owned(), "one".to_owned()),
+                ("waymark.rec.b.2".to_owned(), "two".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn references_and_rcs_use_the_store_s_own_bulk_read() {
+        struct Bulk;
+        impl KeyValueStore for Bulk {
+            fn get(&self, _: &str) -> Result<Option<String>, StoreError> {
+                Ok(None)
+            }
+            fn set(&self, _: &str, _: &str) -> Result<(), StoreError> {
+                Ok(())
+            }
+            fn remove(&self, _: &str) -> Result<(), StoreError> {
+                Ok(())
+            }
+            fn keys(&self) -> Result<Vec<String>, StoreError> {
+                Ok(Vec::new())
+            }
+            fn entries_with_prefix(
+                &self,
+                prefix: &str,
+            ) -> Result<Vec<(String, String)>, StoreError> {
+                Ok(vec![("read at once".into(), prefix.into())])
+            }
+        }
+        fn read(store: impl KeyValueStore) -> Vec<(String, String)> {
+            store.entries_with_prefix("p").unwrap()
+        }
+        let expected = [("read at once".to_owned(), "p".to_owned())];
+        assert_eq!(read(&Bulk), expected);
+        assert_eq!(read(Rc::new(Bulk)), expected);
     }
 
     #[test]

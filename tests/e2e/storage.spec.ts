@@ -131,3 +131,49 @@ test("data that cannot be read is kept aside and reported, never dropped", async
   // Data from a newer version is left exactly where it was.
   expect(stored.newer).toBe(newer);
 });
+
+test.describe("start-up reads storage while the app's code is still arriving", () => {
+  // Delaying the app's code is only possible when the network, not a service worker, serves it.
+  test.use({ serviceWorkers: "block" });
+
+  test("a change another tab makes meanwhile is not missed", async ({ context }) => {
+    const writer = await context.newPage();
+    await openApp(writer, "/");
+    const starting = await context.newPage();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await starting.route("**/*.wasm", async (route) => {
+      await released;
+      await route.continue();
+    });
+    await starting.goto("/mood");
+    // The page has read storage ahead (see index.html) and waits for the app.
+    await starting.waitForFunction(() => typeof (globalThis as any).waymarkTakeEarlyEntries === "function");
+    await checkInButton(writer, "Very good").click();
+    await expect(writer.getByRole("status").filter({ hasText: "Saved: Very good" })).toBeVisible();
+    release();
+    await waitForApp(starting);
+    await expect(moodEntries(starting)).toHaveCount(1);
+    await expect(moodEntries(starting).first()).toContainText("Very good");
+  });
+
+  test("a stored value with a NUL character does not stop the rest loading", async ({ page }) => {
+    await openApp(page, "/");
+    await checkInButton(page, "Okay").click();
+    await expect(page.getByRole("status").filter({ hasText: "Saved: Okay" })).toBeVisible();
+    const key = "waymark.rec.mood_check_in.1f1c2b9e-3d4a-4b5c-8d6e-7f8091a2b3c4";
+    const odd = `{"v":2,"record":"\u0000"}`;
+    await page.evaluate(([key, odd]) => localStorage.setItem(key, odd), [key, odd]);
+    await page.goto("/mood");
+    await waitForApp(page);
+    await expect(moodEntries(page)).toHaveCount(1);
+    await expect(moodEntries(page).first()).toContainText("Okay");
+    await expect(page.getByText("Some saved data could not be read. It has been kept safe, not deleted.")).toBeVisible();
+    const aside = await page.evaluate(() => {
+      const asideKey = Object.keys(localStorage).find((k) => k.startsWith("waymark.aside."))!;
+      return JSON.parse(localStorage.getItem(asideKey)!);
+    });
+    expect(aside.raw).toBe(odd);
+    expect(aside.key).toBe(key);
+  });
+});
