@@ -127,6 +127,8 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
             }
         });
     };
+    // Whether the person pressed "Sync now", so the status line reads out how it went.
+    let asked = RwSignal::new(false);
     let ask = move |what: Confirm, focus: &'static str| {
         confirm.set(what);
         focus_id(focus);
@@ -140,7 +142,7 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
     view! {
         <section class="card" aria-labelledby=STEP_HEADING>
             <h2 id=STEP_HEADING tabindex="-1">"Sync is on"</h2>
-            <SyncStatusLine id="sync-status"/>
+            <SyncStatusLine id="sync-status" asked=asked/>
             {move || problem().map(|p| view! { <p>{p.what_to_do()}</p> })}
             {move || clock_warning().map(|w| view! { <p class="review-prompt">{w}</p> })}
             <Show when=move || { sync.quarantined.get() > 0 }>
@@ -159,7 +161,15 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
             </Show>
             <p class="hint">{move || format!("This device is called {}.", this_name())}</p>
             <div class="actions">
-                <button type="button" on:click=move |_| sync.sync_now()>"Sync now"</button>
+                <button
+                    type="button"
+                    on:click=move |_| {
+                        asked.set(true);
+                        sync.sync_now();
+                    }
+                >
+                    "Sync now"
+                </button>
                 <Show when=move || problem().is_some_and(|p| p.needs_leave())>
                     <button type="button" class="button-quiet" on:click=move |_| ask(Confirm::Leave, "sync-leave-title")>
                         "Turn off sync on this device…"

@@ -220,6 +220,21 @@ impl Status {
     }
 }
 
+/// Whether the status line's new words should be read out to a screen reader. The outcome of a sync the person
+/// asked for always is; otherwise only a problem, going offline, and getting over them are. Routine syncs (after
+/// each change and every few minutes) and the clock moving on ("Synced at 14:02") stay quiet. `settled` is the last
+/// phase shown that was not [`Phase::Syncing`].
+pub fn worth_announcing(settled: Option<&Phase>, now: &Phase, asked: bool) -> bool {
+    match now {
+        Phase::Syncing => false,
+        _ if asked => true,
+        Phase::Problem(_) | Phase::Offline => settled != Some(now),
+        Phase::Idle => matches!(settled, Some(Phase::Problem(_) | Phase::Offline)),
+        // Turning sync off, or leaving, is said by the screen that did it.
+        Phase::Off => false,
+    }
+}
+
 /// A sentence about this device's clock when it is more than [`CLOCK_WARNING_MS`] from the server's.
 /// `offset_ms` is the server's time minus this device's.
 pub fn clock_warning(offset_ms: i64) -> Option<String> {
@@ -355,6 +370,34 @@ impl Batcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_news_is_read_out() {
+        let idle = Phase::Idle;
+        let offline = Phase::Offline;
+        let down = Phase::Problem(Problem::CannotConnect);
+        // Routine: a background sync that ends as the last one did, or the sync itself starting.
+        assert!(!worth_announcing(Some(&idle), &idle, false));
+        assert!(!worth_announcing(Some(&idle), &Phase::Syncing, true));
+        // The outcome of "Sync now", whatever it is.
+        assert!(worth_announcing(Some(&idle), &idle, true));
+        assert!(worth_announcing(Some(&down), &down, true));
+        // Problems and going offline, once; getting over them.
+        assert!(worth_announcing(Some(&idle), &down, false));
+        assert!(!worth_announcing(Some(&down), &down, false));
+        assert!(worth_announcing(
+            Some(&down),
+            &Phase::Problem(Problem::Busy),
+            false
+        ));
+        assert!(worth_announcing(Some(&idle), &offline, false));
+        assert!(!worth_announcing(Some(&offline), &offline, false));
+        assert!(worth_announcing(Some(&offline), &idle, false));
+        assert!(worth_announcing(Some(&down), &idle, false));
+        // Turning sync off, or leaving, is said by the screen that did it.
+        assert!(!worth_announcing(Some(&idle), &Phase::Off, false));
+        assert!(!worth_announcing(Some(&down), &Phase::Off, false));
+    }
 
     fn change(n: usize, bytes: usize) -> PushChange {
         PushChange {

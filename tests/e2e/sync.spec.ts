@@ -77,7 +77,14 @@ async function setUp(page: Page, name: string) {
   await page.getByRole("button", { name: "Done" }).click();
   await expect(page.getByRole("heading", { name: "Sync is on" })).toBeVisible();
   await expect(page.locator("#sync-status")).toHaveText("Synced just now.");
+  // Routine syncs are not read out to a screen reader; only news is (see the loop below).
+  await expect(announcer(page)).toHaveText("");
   return { code, recovery };
+}
+
+/** The live region that reads sync news out to screen readers. */
+function announcer(page: Page) {
+  return page.locator("#sync-status ~ [role=status]");
 }
 
 test("two devices: set up, join, and edits made offline on each reach both", async ({ browser }) => {
@@ -150,6 +157,7 @@ test("two devices: set up, join, and edits made offline on each reach both", asy
   for (const device of [a, b, a, b]) {
     await device.page.getByRole("button", { name: "Sync now" }).click();
     await expect(device.page.locator("#sync-status")).toHaveText("Synced just now.");
+    await expect(announcer(device.page)).toHaveText("Synced just now.");
   }
   for (const device of [a, b]) {
     await openApp(device.page, "/mood");
