@@ -53,19 +53,21 @@ impl RecordId {
 
     /// Parses an id written by [`RecordId::from_random_bytes`] (any UUID in lowercase hyphenated form).
     pub fn parse(text: &str) -> Result<Self, InvalidId> {
-        let groups: Vec<&str> = text.split('-').collect();
-        let well_formed = groups.len() == 5
-            && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| {
-                group.len() == len
-                    && group
-                        .bytes()
-                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-            });
-        if well_formed {
+        if Self::well_formed(text) {
             Ok(RecordId(text.to_owned()))
         } else {
             Err(InvalidId(text.chars().take(64).collect()))
         }
+    }
+
+    /// Lowercase hex in groups of 8, 4, 4, 4 and 12, joined by hyphens. (Runs for every record read at start-up,
+    /// so it looks at bytes rather than splitting.)
+    fn well_formed(text: &str) -> bool {
+        text.len() == 36
+            && text.bytes().enumerate().all(|(i, b)| match i {
+                8 | 13 | 18 | 23 => b == b'-',
+                _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+            })
     }
 
     pub fn as_str(&self) -> &str {
@@ -76,7 +78,11 @@ impl RecordId {
 impl TryFrom<String> for RecordId {
     type Error = InvalidId;
     fn try_from(text: String) -> Result<Self, Self::Error> {
-        RecordId::parse(&text)
+        if RecordId::well_formed(&text) {
+            Ok(RecordId(text))
+        } else {
+            Err(InvalidId(text.chars().take(64).collect()))
+        }
     }
 }
 
@@ -194,6 +200,28 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_byte_check_is_the_group_rule(
+            text in prop_oneof![
+                "[0-9a-fA-Fg/é-]{30,40}",
+                // A valid id with one character changed, most of them still valid or nearly so.
+                (any::<[u8; 16]>(), 0usize..36, "[0-9a-fG/é-]").prop_map(|(bytes, at, with)| {
+                    let id = RecordId::from_random_bytes(bytes).0;
+                    format!("{}{with}{}", &id[..at], &id[at + 1..])
+                }),
+            ]
+        ) {
+            // The rule as first written: five hyphen-separated groups of 8, 4, 4, 4 and 12 lowercase hex digits.
+            let groups: Vec<&str> = text.split('-').collect();
+            let by_groups = groups.len() == 5
+                && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| {
+                    group.len() == len
+                        && group.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                });
+            prop_assert_eq!(RecordId::parse(&text).is_ok(), by_groups);
+            prop_assert_eq!(RecordId::try_from(text.clone()).is_ok(), by_groups);
+        }
+
         #[test]
         fn any_random_bytes_make_a_parseable_id(bytes in any::<[u8; 16]>()) {
             let id = RecordId::from_random_bytes(bytes);
