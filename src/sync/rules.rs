@@ -6,7 +6,7 @@ use waymark_core::StoreError;
 use waymark_core::Timestamp;
 pub use waymark_core::sync::protocol::MAX_DEVICE_NAME_CHARS;
 use waymark_core::sync::protocol::{
-    MAX_CHANGE_BYTES, MAX_PUSH_BODY_BYTES, MAX_PUSH_CHANGES, PushChange,
+    self, DeviceNameError, MAX_CHANGE_BYTES, MAX_PUSH_BODY_BYTES, MAX_PUSH_CHANGES, PushChange,
 };
 
 /// Room left in each push body for what the estimate does not count.
@@ -292,16 +292,17 @@ pub fn check_new_passphrase(first: &str, second: &str) -> Result<(), PassphraseE
     }
 }
 
-/// The device name to send (trimmed), or what is wrong with it.
+/// The device name to send (the shared rule, [`protocol::device_name`]), or what is wrong with it in words.
 pub fn check_device_name(name: &str) -> Result<String, String> {
-    let name = name.trim();
-    if name.is_empty() {
-        Err("Give this device a name, such as My phone.".into())
-    } else if name.chars().count() > MAX_DEVICE_NAME_CHARS {
-        Err(format!("Use {MAX_DEVICE_NAME_CHARS} characters or fewer."))
-    } else {
-        Ok(name.to_owned())
-    }
+    protocol::device_name(name)
+        .map(str::to_owned)
+        .map_err(|error| match error {
+            DeviceNameError::Empty => "Give this device a name, such as My phone.".into(),
+            DeviceNameError::TooLong => format!("Use {MAX_DEVICE_NAME_CHARS} characters or fewer."),
+            DeviceNameError::ControlCharacters => {
+                "Use letters, numbers, spaces and punctuation only.".into()
+            }
+        })
 }
 
 /// How many bytes standard base64 `text` decodes to (without decoding it).
@@ -481,6 +482,10 @@ mod tests {
         assert_eq!(check_device_name("  My phone "), Ok("My phone".into()));
         assert!(check_device_name("   ").is_err());
         assert!(check_device_name(&"x".repeat(61)).is_err());
+        assert_eq!(
+            check_device_name("My\u{7}phone"),
+            Err("Use letters, numbers, spaces and punctuation only.".into())
+        );
     }
 
     #[test]

@@ -268,9 +268,50 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// What is wrong with a device name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceNameError {
+    Empty,
+    TooLong,
+    ControlCharacters,
+}
+
+/// A device name as it is sent and stored: trimmed, 1 to [`MAX_DEVICE_NAME_CHARS`] characters, no control
+/// characters (every device of the space shows it). The app checks it before sending; the server again on arrival.
+pub fn device_name(text: &str) -> Result<&str, DeviceNameError> {
+    let name = text.trim();
+    if name.is_empty() {
+        Err(DeviceNameError::Empty)
+    } else if name.chars().count() > MAX_DEVICE_NAME_CHARS {
+        Err(DeviceNameError::TooLong)
+    } else if name.chars().any(char::is_control) {
+        Err(DeviceNameError::ControlCharacters)
+    } else {
+        Ok(name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_names() {
+        assert_eq!(device_name("  My phone "), Ok("My phone"));
+        assert_eq!(
+            device_name(&"é".repeat(60)).map(|n| n.chars().count()),
+            Ok(60)
+        );
+        assert_eq!(device_name(&"é".repeat(61)), Err(DeviceNameError::TooLong));
+        assert_eq!(device_name(" \t "), Err(DeviceNameError::Empty));
+        for bad in ["a\u{0}b", "line\nbreak", "bell\u{7}", "del\u{7f}"] {
+            assert_eq!(
+                device_name(bad),
+                Err(DeviceNameError::ControlCharacters),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn sign_out_other_devices_is_optional_and_false_when_absent() {
