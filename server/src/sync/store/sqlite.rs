@@ -201,6 +201,18 @@ impl SqliteStore {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// [`SqliteStore::read`] for a point lookup, which a file's store may run on the calling thread.
+    async fn lookup<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        match &self.shared.readers {
+            Some(readers) => readers.lookup(work).await,
+            None => self.read(work).await,
+        }
+    }
+
     /// Runs `work` on a reader connection (in memory: on the writer thread, outside any transaction).
     async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
     where
@@ -281,6 +293,26 @@ impl Readers {
         })
         .await
         .map_err(|_| StoreError::Panicked)?
+    }
+
+    /// Runs a point lookup (a row or two by primary key, microseconds from the page cache) on the calling thread
+    /// when a reader is idle, saving the hand-off to a blocking thread; otherwise as [`Readers::read`] does.
+    async fn lookup<T, F>(self: &Arc<Self>, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let idle = match self.permits.try_acquire() {
+            Ok(permit) => lock(&self.idle).pop().map(|conn| (permit, conn)),
+            Err(tokio::sync::TryAcquireError::Closed) => return Err(StoreError::Closed),
+            Err(tokio::sync::TryAcquireError::NoPermits) => None,
+        };
+        let Some((_permit, conn)) = idle else {
+            return self.read(work).await;
+        };
+        let result = work(&conn);
+        lock(&self.idle).push(conn);
+        result
     }
 
     /// Waits for the reads in progress, then closes every reader; later reads fail.
@@ -406,11 +438,11 @@ fn group_error(message: &str) -> Arc<rusqlite::Error> {
 fn run_group(conn: &Connection, tasks: impl Iterator<Item = Box<dyn Task>>, hooks: &Hooks) {
     let mut done: Vec<Box<dyn Task>> = Vec::with_capacity(MAX_GROUP);
     for mut task in tasks {
-        if conn.is_autocommit() {
-            if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
-                task.answer(Err(Arc::new(err)));
-                continue;
-            }
+        if conn.is_autocommit()
+            && let Err(err) = conn.execute_batch("BEGIN IMMEDIATE")
+        {
+            task.answer(Err(Arc::new(err)));
+            continue;
         }
         if let Err(err) = conn.execute_batch("SAVEPOINT job") {
             task.answer(Err(Arc::new(err)));
@@ -618,7 +650,8 @@ impl SyncStore for SqliteStore {
         device_id: &str,
     ) -> Result<Option<Hash>, StoreError> {
         let (space_id, device_id) = (space_id.to_owned(), device_id.to_owned());
-        self.read(move |conn| {
+        // Every authenticated request starts here: looked up without a hand-off when a reader is idle.
+        self.lookup(move |conn| {
             query_opt(conn, SELECT_TOKEN_HASH, &[&space_id, &device_id], |row| {
                 row.get::<_, Vec<u8>>(0)
             })?
