@@ -128,7 +128,7 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        // sqlx errors never include bound values, so this logs no payload or hash.
+        // sqlx and rusqlite errors never include bound values, so this logs no payload or hash.
         tracing::error!(error = %err, "sync store failed");
         Self::unavailable()
     }

@@ -73,6 +73,12 @@ pub async fn sqlite() -> Result<Migrator, MigrateError> {
     Migrator::new(Embedded(SQLITE)).await
 }
 
+/// SQLite's migrations' SQL, in order: a new in-memory database is created with these directly (it keeps no
+/// record of them; files are migrated by [`sqlite`]'s migrator).
+pub fn sqlite_sql() -> impl Iterator<Item = &'static str> {
+    SQLITE.iter().map(|&(_, _, sql)| sql)
+}
+
 /// PostgreSQL's migrator. It takes an advisory lock, so instances starting together migrate once.
 pub async fn postgres() -> Result<Migrator, MigrateError> {
     Migrator::new(Embedded(POSTGRES)).await

@@ -74,9 +74,27 @@ pub enum StoreError {
     /// The migrations failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// SQLite failed (shared: every write job of a group whose commit failed gets the same error).
+    #[error("database error: {0}")]
+    Sqlite(std::sync::Arc<rusqlite::Error>),
+    /// The store was closed (the server is stopping).
+    #[error("the store is closed")]
+    Closed,
+    /// A store operation panicked (a bug); the store goes on.
+    #[error("a store operation failed unexpectedly")]
+    Panicked,
+    /// The store's writer thread could not be started.
+    #[error("could not start the store's thread: {0}")]
+    Thread(String),
     /// A stored value is not what the schema allows (a damaged row).
     #[error("a stored value is out of range: {0}")]
     Corrupt(&'static str),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Sqlite(std::sync::Arc::new(err))
+    }
 }
 
 /// A new space, checked and hashed.

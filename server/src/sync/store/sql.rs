@@ -1,4 +1,5 @@
-//! The SQL both backends share (`$n` parameters work in both), and turning its rows into the store's types.
+//! The SQL both backends share (`$n` parameters work in both: SQLite treats them as names, and the SQLite store
+//! binds each by its name), and turning its rows into the store's types.
 
 use super::{DeviceRow, SpaceSecrets, StoreError, StoredChange, StoredKdf, to_hash, to_u32};
 
@@ -20,6 +21,9 @@ pub const DELETE_SPACE: [&str; 3] = [
 /// The start of the query for receipts of change ids a push carries (`IN (…)` is appended).
 pub const SELECT_RECEIPTS: &str =
     "SELECT change_id, seq, received_at FROM changes WHERE space_id = ";
+/// The receipt of one change id of space `$1` (SQLite looks them up one by one, a cached statement each time).
+pub const SELECT_RECEIPT: &str =
+    "SELECT seq, received_at FROM changes WHERE space_id = $1 AND change_id = $2";
 /// A space's stored bytes (for its quota).
 pub const SELECT_BYTES_USED: &str = "SELECT bytes_used FROM spaces WHERE space_id = $1";
 /// Whether a device exists (its `joined_at`, a BIGINT in both backends).
@@ -46,11 +50,17 @@ pub(super) use allocate_seqs;
 /// The start of a multi-row insert (`VALUES …` is appended).
 pub const INSERT_CHANGES: &str =
     "INSERT INTO changes (space_id, seq, change_id, device_id, received_at, ciphertext) ";
+/// One change (SQLite inserts them one by one, a cached statement each time).
+pub const INSERT_CHANGE: &str = "INSERT INTO changes (space_id, seq, change_id, device_id, \
+     received_at, ciphertext) VALUES ($1, $2, $3, $4, $5, $6)";
 pub const INSERT_DEVICE: &str = "INSERT INTO devices \
      (space_id, device_id, token_hash, name, joined_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $5)";
 /// Notes that a device was seen at `$3` if it was last seen before `$4`.
 pub const TOUCH_DEVICE: &str = "UPDATE devices SET last_seen_at = $3 \
      WHERE space_id = $1 AND device_id = $2 AND last_seen_at < $4";
+/// When a device was last noted as seen (SQLite's pulls read it, and write only when it is old).
+pub const SELECT_LAST_SEEN: &str =
+    "SELECT last_seen_at FROM devices WHERE space_id = $1 AND device_id = $2";
 pub const SELECT_SECRETS: &str = "SELECT kdf_algorithm, kdf_memory_kib, kdf_iterations, \
      kdf_parallelism, kdf_salt, passphrase_hash, wrapped_key, recovery_hash, recovery_wrapped_key \
      FROM spaces WHERE space_id = $1";
