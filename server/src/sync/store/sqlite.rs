@@ -62,6 +62,9 @@ const READ_CONNECTIONS: usize = 4;
 const MAX_GROUP: usize = 256;
 /// Prepared statements kept per connection (every statement the store runs fits).
 const STATEMENT_CACHE: usize = 32;
+/// A pull with at most this many changes waiting runs on the calling thread when a reader is idle: a few
+/// kilobytes from the page cache take less time than handing the read to a blocking thread and back.
+const INLINE_PULL_CHANGES: i64 = 32;
 
 /// The SQLite store: a writer thread that commits write jobs in groups, and (for a file) a pool of readers.
 #[derive(Clone)]
@@ -712,9 +715,29 @@ impl SyncStore for SqliteStore {
         now: i64,
     ) -> Result<PullOutcome, StoreError> {
         let (space, device) = (space_id.to_owned(), device_id.to_owned());
-        let (outcome, last_seen) = self
-            .read(move |conn| pull(conn, &space, &device, after, limit))
-            .await?;
+        // A few changes waiting (the usual case): read on the calling thread if a reader is idle. More: on a
+        // blocking thread, as a page of hundreds of changes can take a while.
+        let few = {
+            let (space, device) = (space.clone(), device.clone());
+            self.lookup(move |conn| {
+                pull(
+                    conn,
+                    &space,
+                    &device,
+                    after,
+                    limit,
+                    Some(INLINE_PULL_CHANGES),
+                )
+            })
+            .await?
+        };
+        let (outcome, last_seen) = match few {
+            Some(read) => read,
+            None => self
+                .read(move |conn| pull(conn, &space, &device, after, limit, None))
+                .await?
+                .expect("a pull with no cap on the changes waiting always reads"),
+        };
         // Pulls only read; a device is noted as seen (a write) only when its last note is over a minute old.
         if matches!(outcome, PullOutcome::Changes(..))
             && last_seen.is_some_and(|seen| seen < now - SEEN_GRANULARITY_MS)
@@ -943,23 +966,30 @@ fn push(
     )))
 }
 
-/// A pull's reads: the outcome, and when the device was last noted as seen (`None` if it is gone).
+/// A pull's reads: the outcome, and when the device was last noted as seen (`None` if it is gone). With
+/// `at_most`, only when no more than that many changes are waiting; `None` otherwise, and nothing else is read.
 fn pull(
     conn: &Connection,
     space_id: &str,
     device_id: &str,
     after: i64,
     limit: u32,
-) -> Result<(PullOutcome, Option<i64>), StoreError> {
+    at_most: Option<i64>,
+) -> Result<Option<(PullOutcome, Option<i64>)>, StoreError> {
     // next_seq only grows, so reading it before the changes cannot call a cursor ahead that is not.
     let next = query_opt(conn, SELECT_NEXT_SEQ, &[&space_id], |row| {
         row.get::<_, i64>(0)
     })?;
     let Some(next) = next else {
-        return Ok((PullOutcome::Gone, None));
+        return Ok(Some((PullOutcome::Gone, None)));
     };
     if after >= next {
-        return Ok((PullOutcome::CursorAhead, None));
+        return Ok(Some((PullOutcome::CursorAhead, None)));
+    }
+    // Seqs are gapless, so this is how many changes are waiting (or will be read, at most `limit`).
+    let waiting = (next - 1 - after).min(i64::from(limit));
+    if at_most.is_some_and(|at_most| waiting > at_most) {
+        return Ok(None);
     }
     let mut changes = query_all(
         conn,
@@ -980,7 +1010,7 @@ fn pull(
     let last_seen = query_opt(conn, SELECT_LAST_SEEN, &[&space_id, &device_id], |row| {
         row.get::<_, i64>(0)
     })?;
-    Ok((PullOutcome::Changes(changes, more), last_seen))
+    Ok(Some((PullOutcome::Changes(changes, more), last_seen)))
 }
 
 #[cfg(test)]
@@ -1296,6 +1326,33 @@ mod tests {
                     .await,
             );
             assert_eq!(receipts[0].seq, 1);
+            store.close().await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pulls_read_the_same_on_the_calling_thread_and_on_a_blocking_one() {
+        for (store, _dir) in stores().await {
+            space(&store, "s", 1).await;
+            let ids: Vec<String> = (1..=40).map(id).collect();
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            stored(store.push("s", &id(1), &changes(&ids), u64::MAX, T0).await);
+            let page = async |after: i64, limit: u32| match store
+                .pull("s", &id(1), after, limit, T0)
+                .await
+                .expect("pull")
+            {
+                PullOutcome::Changes(changes, more) => {
+                    (changes.iter().map(|c| c.seq).collect::<Vec<_>>(), more)
+                }
+                other => panic!("unexpected pull: {other:?}"),
+            };
+            // 40 waiting: more than run inline; 30 and a page of 5: inline; none waiting.
+            const { assert!(40 > INLINE_PULL_CHANGES && 30 <= INLINE_PULL_CHANGES) };
+            assert_eq!(page(0, 500).await, ((1..=40).collect(), false));
+            assert_eq!(page(10, 500).await, ((11..=40).collect(), false));
+            assert_eq!(page(0, 5).await, ((1..=5).collect(), true));
+            assert_eq!(page(40, 500).await, (vec![], false));
             store.close().await;
         }
     }
