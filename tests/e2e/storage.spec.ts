@@ -132,26 +132,27 @@ test("data that cannot be read is kept aside and reported, never dropped", async
   expect(stored.newer).toBe(newer);
 });
 
-test.describe("start-up reads storage while the app's code is still arriving", () => {
-  // Delaying the app's code is only possible when the network, not a service worker, serves it.
-  test.use({ serviceWorkers: "block" });
-
+test.describe("start-up reads storage while the app's code is compiling", () => {
   test("a change another tab makes meanwhile is not missed", async ({ context }) => {
     const writer = await context.newPage();
     await openApp(writer, "/");
     const starting = await context.newPage();
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    await starting.route("**/*.wasm", async (route) => {
-      await released;
-      await route.continue();
+    // Hold the app's compilation until the other tab has written (index.html reads storage as it starts).
+    await starting.addInitScript(() => {
+      const compile = WebAssembly.instantiateStreaming;
+      let release: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      (globalThis as any).releaseCompile = () => release();
+      WebAssembly.instantiateStreaming = (...args) => {
+        (globalThis as any).compileStarted = true;
+        return released.then(() => compile(...args));
+      };
     });
     await starting.goto("/mood");
-    // The page has read storage ahead (see index.html) and waits for the app.
-    await starting.waitForFunction(() => typeof (globalThis as any).waymarkTakeEarlyEntries === "function");
+    await starting.waitForFunction(() => (globalThis as any).compileStarted === true);
     await checkInButton(writer, "Very good").click();
     await expect(writer.getByRole("status").filter({ hasText: "Saved: Very good" })).toBeVisible();
-    release();
+    await starting.evaluate(() => (globalThis as any).releaseCompile());
     await waitForApp(starting);
     await expect(moodEntries(starting)).toHaveCount(1);
     await expect(moodEntries(starting).first()).toContainText("Very good");
