@@ -11,7 +11,7 @@ use waymark_core::mood::{CheckIn, MoodLevel};
 use waymark_core::plan::PlanStep;
 use waymark_core::repository::record_key;
 use waymark_core::sync::change::{Change, field_value};
-use waymark_core::sync::engine::{Incoming, Membership, Pulled, SyncEngine, stamps_key};
+use waymark_core::sync::engine::{Counts, Incoming, Membership, Pulled, SyncEngine, stamps_key};
 use waymark_core::sync::merge::{FieldStamp, order};
 use waymark_core::sync::protocol::{Accepted, id_from_random_bytes};
 use waymark_core::{
@@ -383,6 +383,7 @@ fn a_change_from_a_newer_version_is_held_and_retried() {
         .filter(|k| k.starts_with("waymark.sync.held."))
         .count();
     assert_eq!(held, 2);
+    assert_eq!(b.counts().unwrap().held, 2);
     // Still not readable by this version: still held.
     let retried = b.retry_held(Timestamp(START + 20)).unwrap();
     assert_eq!(retried.held, 2);
@@ -762,6 +763,13 @@ fn a_change_too_big_to_send_waits_aside_and_the_record_s_next_change_carries_it(
     server.sync_up(&a, START + 10);
     assert_eq!(a.outbox_len().unwrap(), 0);
     // It is listed for the person, and the record is still saved here.
+    assert_eq!(
+        a.counts().unwrap(),
+        Counts {
+            too_big: 1,
+            ..Counts::default()
+        }
+    );
     let kept = a.too_big().unwrap();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].record_id, big.id);
@@ -1523,5 +1531,6 @@ fn an_unreadable_change_and_a_failed_one_never_skip_anything() {
     assert_eq!(applied.changed_keys.len(), 2);
     assert_eq!(b.membership().unwrap().unwrap().cursor, 3);
     assert_eq!(b.quarantined().unwrap(), 1);
+    assert_eq!(b.counts().unwrap().quarantined, 1);
     assert!(load(&roomy, &record_id(1)).is_some() && load(&roomy, &record_id(3)).is_some());
 }

@@ -232,8 +232,8 @@ impl SyncRunner {
         self.read(true);
     }
 
-    /// Reads the membership, and (with `counts`) counts the outbox and quarantine, which walks every storage key:
-    /// left out at start, where the first sync counts them a moment later.
+    /// Reads the membership, and (with `counts`) counts the outbox and quarantine, which walks every storage key
+    /// once: left out at start, where the first sync counts them a moment later.
     fn read(&self, counts: bool) {
         let engine = engine();
         let membership = engine.membership().ok().flatten();
@@ -253,15 +253,16 @@ impl SyncRunner {
             });
         }
         let last_synced = membership.as_ref().and_then(|m| m.last_synced);
+        let counted = (now_on && counts).then(|| engine.counts().unwrap_or_default());
         if !now_on {
             self.quarantined.set(0);
-        } else if counts {
-            self.quarantined.set(engine.quarantined().unwrap_or(0));
+        } else if let Some(counted) = counted {
+            self.quarantined.set(counted.quarantined);
         }
-        let waiting = match (now_on, counts) {
+        let waiting = match (now_on, counted) {
             (false, _) => Some(0),
-            (true, true) => Some(engine.outbox_len().unwrap_or(0)),
-            (true, false) => None,
+            (true, Some(counted)) => Some(counted.waiting),
+            (true, None) => None,
         };
         self.status.update(|status| {
             if let Some(waiting) = waiting {
@@ -531,16 +532,28 @@ impl SyncRunner {
         if engine.catch_up(clock::now())? > 0 {
             self.state.sync_queue_error.set(None);
         }
-        let retried = self.shown(engine.retry_held(clock::now()))?;
-        self.held.set(retried.held > 0);
-        self.reload(&retried.changed_keys);
+        // One walk over storage's keys says what there is to do; each step below that reads a prefix walks them
+        // again, so it is left out when there is nothing under it.
+        let counts = engine.counts()?;
+        if counts.held > 0 {
+            let retried = self.shown(engine.retry_held(clock::now()))?;
+            self.held.set(retried.held > 0);
+            self.reload(&retried.changed_keys);
+        } else {
+            self.held.set(false);
+        }
+        let mut set_aside = counts.too_big > 0;
 
         // Push. A refusal of what was sent (the server's copy is full, a batch too big for it, a server error) does
         // not stop this device receiving the others' changes: the pull still runs, and the problem is shown after.
         let mut offset = None;
         let pushed: Result<(), Stop> = async {
             let mut batcher = Batcher::default();
-            let outbox = engine.outbox()?;
+            let outbox = if counts.waiting > 0 {
+                engine.outbox()?
+            } else {
+                Vec::new()
+            };
             // Counted down as batches go, rather than by reading storage again after each (that walks every key).
             // Storage stays the truth: every cycle ends by counting it again, and so do other tabs' changes.
             let mut waiting = outbox.len();
@@ -550,6 +563,7 @@ impl SyncRunner {
                 current()?;
                 if !rules::fits(&sealed) {
                     engine.set_aside_too_big(&change.id)?;
+                    set_aside = true;
                     waiting -= 1;
                     continue;
                 }
@@ -559,14 +573,16 @@ impl SyncRunner {
                 }
                 for batch in ready {
                     let sent = self.send(engine, &auth, batch, tab, epoch, &mut waiting);
-                    offset = sent.await?.or(offset);
+                    let (sent_offset, refused) = sent.await?;
+                    offset = sent_offset.or(offset);
+                    set_aside |= refused;
                 }
             }
             let rest = batcher.take();
-            offset = self
-                .send(engine, &auth, rest, tab, epoch, &mut waiting)
-                .await?
-                .or(offset);
+            let sent = self.send(engine, &auth, rest, tab, epoch, &mut waiting);
+            let (sent_offset, refused) = sent.await?;
+            offset = sent_offset.or(offset);
+            set_aside |= refused;
             Ok(())
         }
         .await;
@@ -629,7 +645,12 @@ impl SyncRunner {
         if let Some(problem) = push_problem {
             return Err(Stop::Problem(problem));
         }
-        let too_big = engine.too_big()?;
+        // Listing what is too big reads another prefix: only when there is some.
+        let too_big = if set_aside {
+            engine.too_big()?
+        } else {
+            Vec::new()
+        };
         Ok(too_big
             .iter()
             .map(|change| rules::describe_too_big(&change.kind, &change.record, clock::format_day))
@@ -638,7 +659,7 @@ impl SyncRunner {
 
     /// Pushes a batch, splitting it when the server refuses it as too large, down to single changes; a single
     /// change refused is set aside as too big to send. Counts `waiting` down; returns the server's clock offset from
-    /// the last push that went through.
+    /// the last push that went through, and whether a change was set aside.
     async fn send(
         &self,
         engine: &SyncEngine<LocalStore>,
@@ -647,8 +668,9 @@ impl SyncRunner {
         tab: &str,
         epoch: u64,
         waiting: &mut usize,
-    ) -> Result<Option<i64>, Stop> {
+    ) -> Result<(Option<i64>, bool), Stop> {
         let mut offset = None;
+        let mut set_aside = false;
         let mut pending = Pending::new(batch);
         while let Some(batch) = pending.next_batch() {
             let count = batch.len();
@@ -660,6 +682,7 @@ impl SyncRunner {
                 Err(refused) => {
                     if let Some(alone) = pending.refused(refused) {
                         engine.set_aside_too_big(&alone.id)?;
+                        set_aside = true;
                         *waiting = waiting.saturating_sub(1);
                     }
                 }
@@ -667,7 +690,7 @@ impl SyncRunner {
             let left = *waiting;
             self.status.update(|s| s.waiting = left);
         }
-        Ok(offset)
+        Ok((offset, set_aside))
     }
 
     /// Pushes one batch and marks it pushed; returns the server's clock offset, or the batch if the server

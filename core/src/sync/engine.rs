@@ -112,6 +112,19 @@ impl From<Pulled> for Incoming {
     }
 }
 
+/// How many of sync's entries of each sort storage holds (see [`SyncEngine::counts`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Changes waiting to be pushed.
+    pub waiting: usize,
+    /// Pulled changes held for a newer version.
+    pub held: usize,
+    /// Pulled changes that could not be read.
+    pub quarantined: usize,
+    /// This device's changes set aside as too big to send (also those kept on this device only).
+    pub too_big: usize,
+}
+
 /// What applying a page of pulled changes did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -473,6 +486,24 @@ impl<S: KeyValueStore> SyncEngine<S> {
             .collect();
         queued.sort_by(|a, b| (a.seq, &a.change.id).cmp(&(b.seq, &b.change.id)));
         Ok(queued.into_iter().map(|q| q.change).collect())
+    }
+
+    /// How many entries of each sort sync holds, in one pass over its keys (each pass walks every key in storage:
+    /// [`Self::outbox_len`] and [`Self::quarantined`] take one each).
+    pub fn counts(&self) -> Result<Counts, StoreError> {
+        let mut counts = Counts::default();
+        for key in self.store.keys_with_prefix(PREFIX)? {
+            if key.starts_with(OUT_PREFIX) {
+                counts.waiting += 1;
+            } else if key.starts_with(HELD_PREFIX) {
+                counts.held += 1;
+            } else if key.starts_with(QUARANTINE_PREFIX) {
+                counts.quarantined += 1;
+            } else if key.starts_with(TOO_BIG_PREFIX) {
+                counts.too_big += 1;
+            }
+        }
+        Ok(counts)
     }
 
     /// How many changes wait to be pushed (counts keys; changes set aside as too big are not waiting).
