@@ -1534,3 +1534,63 @@ fn an_unreadable_change_and_a_failed_one_never_skip_anything() {
     assert_eq!(b.counts().unwrap().quarantined, 1);
     assert!(load(&roomy, &record_id(1)).is_some() && load(&roomy, &record_id(3)).is_some());
 }
+
+/// A store that counts the reads that go through it.
+struct CountingReads {
+    inner: Rc<MemoryStore>,
+    gets: Cell<usize>,
+}
+
+impl KeyValueStore for CountingReads {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.gets.set(self.gets.get() + 1);
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.inner.set(key, value)
+    }
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.remove(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.keys()
+    }
+}
+
+#[test]
+fn pulling_back_its_own_pushed_changes_reads_one_key_each() {
+    let (store, a) = joined(1, 0, START);
+    let mut server = Server::default();
+    for n in 0..20 {
+        let record = Record::new(
+            record_id(n),
+            Timestamp(START + i64::from(n)),
+            CheckIn::new(MoodLevel::Good, Timestamp(START + i64::from(n))),
+        );
+        save(&a, &record, START + i64::from(n));
+    }
+    server.sync_up(&a, START + 100);
+    let before = store.snapshot();
+    let counting = Rc::new(CountingReads {
+        inner: store.clone(),
+        gets: Cell::new(0),
+    });
+    let a_counting = SyncEngine::new(counting.clone(), || [1; 16]);
+    let applied = a_counting
+        .apply_pulled(server.all(), Timestamp(START + 200))
+        .unwrap();
+    assert!(applied.changed_keys.is_empty());
+    assert_eq!(a_counting.membership().unwrap().unwrap().cursor, 20);
+    // Each change's stamps, and the membership and clock once or twice (not the record and its stamps again).
+    assert!(
+        counting.gets.get() <= 20 + 5,
+        "{} reads",
+        counting.gets.get()
+    );
+    // Nothing but the cursor changed.
+    let mut after = store.snapshot();
+    let mut before = before;
+    after.remove("waymark.sync.membership");
+    before.remove("waymark.sync.membership");
+    assert!(after == before);
+}

@@ -641,22 +641,27 @@ impl<S: KeyValueStore> SyncEngine<S> {
                 Incoming::Unreadable { id, ciphertext, .. } => self
                     .store
                     .set(&format!("{QUARANTINE_PREFIX}{id}"), ciphertext),
+                // This device pulls back every change it pushed: one already applied with its receipt would change
+                // nothing, and checking its stamps reads one key instead of the record, its stamps and more.
                 Incoming::Change(one) => self
-                    .apply_one(
-                        &one.change,
-                        Some(one.received_at),
-                        local_now,
-                        &mut clock,
-                        physical,
-                    )
-                    .and_then(|outcome| {
-                        match outcome {
-                            Outcome::Written(key) => push_once(&mut applied.changed_keys, key),
-                            Outcome::Held => {
-                                self.hold(&one.change, one.seq, one.received_at)?;
-                                applied.held += 1;
+                    .already_applied(&one.change, one.received_at)
+                    .and_then(|done| {
+                        if !done {
+                            let outcome = self.apply_one(
+                                &one.change,
+                                Some(one.received_at),
+                                local_now,
+                                &mut clock,
+                                physical,
+                            )?;
+                            match outcome {
+                                Outcome::Written(key) => push_once(&mut applied.changed_keys, key),
+                                Outcome::Held => {
+                                    self.hold(&one.change, one.seq, one.received_at)?;
+                                    applied.held += 1;
+                                }
+                                Outcome::Unchanged | Outcome::Stamped | Outcome::Quarantined => {}
                             }
-                            Outcome::Unchanged | Outcome::Stamped | Outcome::Quarantined => {}
                         }
                         // This device's own change, pulled back before its push was answered: it is on the server.
                         self.store.remove(&format!("{OUT_PREFIX}{}", one.change.id))
@@ -681,6 +686,22 @@ impl<S: KeyValueStore> SyncEngine<S> {
     /// How many pulled changes are quarantined.
     pub fn quarantined(&self) -> Result<usize, StoreError> {
         Ok(self.keys_under(QUARANTINE_PREFIX)?.len())
+    }
+
+    /// Whether `change` was applied here already with this receipt: every field it sets is stamped with it, settled
+    /// (so applying it again would change nothing).
+    fn already_applied(&self, change: &Change, received_at: Timestamp) -> Result<bool, StoreError> {
+        if change.fields.is_empty() || kinds::find(&change.kind).is_none() {
+            return Ok(false);
+        }
+        let stamps = self.read_sync(&change.kind, &change.record_id)?.fields;
+        Ok(change.fields.iter().all(|field| {
+            stamps.get(field).is_some_and(|held| {
+                held.change == change.id
+                    && held.received_at == Some(received_at)
+                    && held.contenders.is_empty()
+            })
+        }))
     }
 
     /// Applies held changes this version can now read (after an update). Returns what changed; `held` counts the
