@@ -680,6 +680,7 @@ impl SyncRunner {
                     *waiting = waiting.saturating_sub(count);
                 }
                 Err(refused) => {
+                    current(epoch)?;
                     if let Some(alone) = pending.refused(refused) {
                         engine.set_aside_too_big(&alone.id)?;
                         set_aside = true;
