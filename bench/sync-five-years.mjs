@@ -1,6 +1,6 @@
 // Sync with years of data (a benchmark, not a test): main-thread script time in real Chromium, against the release
 // server's sync API.
-// Usage: node bench/sync-five-years.mjs http://127.0.0.1:4820/ [--runs N] [--years 5,1] [--count-calls]
+// Usage: node bench/sync-five-years.mjs http://127.0.0.1:4820/ [--runs N] [--years 5,1] [--count-calls] [--profile]
 // against `waymark-server --behind-proxy` (each browser says it comes from an address of its own). See bench/README.md.
 //
 // For each size of data (five years and one by default, at the rate of bench/seed.mjs's five years), each run is a
@@ -26,6 +26,8 @@ const url = new URL(process.argv[2] ?? "http://127.0.0.1:4820/");
 const runsFlag = process.argv.indexOf("--runs");
 const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 3;
 const countCalls = process.argv.includes("--count-calls");
+// `--profile`: a CDP CPU profile of the start-up sync and the check-in's cycle; prints the top functions by self time.
+const profile = process.argv.includes("--profile");
 const yearsFlag = process.argv.indexOf("--years");
 // Five years, and one: the first is the goal, the second shows the costs where sync's own keys still fit in storage.
 const sizes = (yearsFlag > 0 ? process.argv[yearsFlag + 1] : "5,1").split(",").map(Number);
@@ -206,6 +208,11 @@ async function steadyRun(stored) {
       result.loadOn = await loadToday(page, cdp);
       const before = await lastSynced(page);
       // The start-up sync (about 1.5 s after start): nothing to send or receive.
+      if (profile) {
+        await cdp.send("Profiler.enable");
+        await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+        await cdp.send("Profiler.start");
+      }
       const loaded = await cost(page, cdp);
       const started = await waitForSyncAfter(page, before);
       result.startSync = difference(await cost(page, cdp), loaded);
@@ -217,6 +224,7 @@ async function steadyRun(stored) {
       const saved = await cost(page, cdp);
       await waitForSyncAfter(page, started);
       const cycled = await cost(page, cdp);
+      if (profile) printProfile((await cdp.send("Profiler.stop")).profile);
       result.save = difference(saved, t0);
       result.cycle = difference(cycled, saved);
       result.storedChars = await page.evaluate(() => {
@@ -230,6 +238,23 @@ async function steadyRun(stored) {
   } finally {
     await browser.close();
   }
+}
+
+/** The functions with the most self time in a CPU profile (wasm functions show by name only if the build keeps
+ * them). */
+function printProfile(profile) {
+  const self = new Map();
+  const dt = new Map(profile.nodes.map((n) => [n.id, 0]));
+  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], dt.get(profile.samples[i]) + (profile.timeDeltas[i] ?? 0));
+  let total = 0;
+  for (const node of profile.nodes) {
+    const name = `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").pop()}`;
+    if (["(idle)", "(program)", "(garbage collector)"].includes(node.callFrame.functionName)) continue;
+    self.set(name, (self.get(name) ?? 0) + dt.get(node.id) / 1000);
+    total += dt.get(node.id) / 1000;
+  }
+  console.error(`CPU profile (start-up sync and one check-in's cycle): ${total.toFixed(1)} ms in script`);
+  for (const [name, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.error(`  ${ms.toFixed(1).padStart(7)} ms  ${name}`);
 }
 
 /** One fresh browser with `data` and sync off: the first load of Today. */
