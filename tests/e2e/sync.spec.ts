@@ -229,7 +229,9 @@ test("delete everything turns sync off on this device and says the server copy s
   expect(await syncKeys(page)).toEqual([]);
 });
 
-test("a plan step too big to sync is named and stays on this device, and everything else still syncs", async ({ page }) => {
+test("a plan step too big to sync is named and stays on this device, and everything else still syncs", async ({ page }, testInfo) => {
+  // Each test here makes a space, and the server lets one address make 5 every 2 minutes: run at one width only.
+  test.skip(testInfo.project.name !== "phone 390", "one width is enough, and keeps the spaces made under the limit");
   test.setTimeout(120_000);
   await openApp(page, "/");
   await setUp(page, "Only phone");
