@@ -14,7 +14,8 @@ use crate::store::{KeyValueStore, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-const RECORD_PREFIX: &str = "waymark.rec.";
+/// Every record is stored under a key that starts with this.
+pub const RECORD_PREFIX: &str = "waymark.rec.";
 const ASIDE_PREFIX: &str = "waymark.aside.";
 
 /// The storage key of one record.

@@ -26,6 +26,15 @@ pub trait KeyValueStore {
     /// Every key, in no particular order.
     fn keys(&self) -> Result<Vec<String>, StoreError>;
 
+    /// Every key that starts with `prefix`, in no particular order. By default [`KeyValueStore::keys`], filtered; a
+    /// store that can filter where the keys are overrides it (the browser's adapter hands over only the matching
+    /// keys, in one call, instead of one call per key in storage).
+    fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let mut keys = self.keys()?;
+        keys.retain(|key| key.starts_with(prefix));
+        Ok(keys)
+    }
+
     /// Every entry whose key starts with `prefix`, in no particular order. By default [`KeyValueStore::keys`] then
     /// [`KeyValueStore::get`] for each; a store that can read many entries at once overrides it (the browser's
     /// adapter reads `localStorage` in one call instead of two calls per key: start-up reads every record).
@@ -40,10 +49,8 @@ pub fn entries_one_by_one<S: KeyValueStore + ?Sized>(
     prefix: &str,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let mut entries = Vec::new();
-    for key in store.keys()? {
-        if key.starts_with(prefix)
-            && let Some(value) = store.get(&key)?
-        {
+    for key in store.keys_with_prefix(prefix)? {
+        if let Some(value) = store.get(&key)? {
             entries.push((key, value));
         }
     }
@@ -63,6 +70,9 @@ impl<S: KeyValueStore + ?Sized> KeyValueStore for &S {
     fn keys(&self) -> Result<Vec<String>, StoreError> {
         (**self).keys()
     }
+    fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        (**self).keys_with_prefix(prefix)
+    }
     fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         (**self).entries_with_prefix(prefix)
     }
@@ -80,6 +90,9 @@ impl<S: KeyValueStore + ?Sized> KeyValueStore for Rc<S> {
     }
     fn keys(&self) -> Result<Vec<String>, StoreError> {
         (**self).keys()
+    }
+    fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        (**self).keys_with_prefix(prefix)
     }
     fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         (**self).entries_with_prefix(prefix)
@@ -201,6 +214,23 @@ mod tests {
     }
 
     #[test]
+    fn keys_with_prefix_lists_only_those_keys() {
+        let store = MemoryStore::new();
+        for key in [
+            "waymark.sync.out.1",
+            "waymark.sync.out_seq",
+            "waymark.sync.out.2",
+            "other",
+        ] {
+            store.set(key, "x").unwrap();
+        }
+        let mut keys = store.keys_with_prefix("waymark.sync.out.").unwrap();
+        keys.sort();
+        assert_eq!(keys, ["waymark.sync.out.1", "waymark.sync.out.2"]);
+        assert!(store.keys_with_prefix("nothing").unwrap().is_empty());
+    }
+
+    #[test]
     fn references_and_rcs_use_the_store_s_own_bulk_read() {
         struct Bulk;
         impl KeyValueStore for Bulk {
@@ -216,6 +246,9 @@ mod tests {
             fn keys(&self) -> Result<Vec<String>, StoreError> {
                 Ok(Vec::new())
             }
+            fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+                Ok(vec![format!("listed at once: {prefix}")])
+            }
             fn entries_with_prefix(
                 &self,
                 prefix: &str,
@@ -223,10 +256,16 @@ mod tests {
                 Ok(vec![("read at once".into(), prefix.into())])
             }
         }
-        fn read(store: impl KeyValueStore) -> Vec<(String, String)> {
-            store.entries_with_prefix("p").unwrap()
+        fn read(store: impl KeyValueStore) -> (Vec<String>, Vec<(String, String)>) {
+            (
+                store.keys_with_prefix("p").unwrap(),
+                store.entries_with_prefix("p").unwrap(),
+            )
         }
-        let expected = [("read at once".to_owned(), "p".to_owned())];
+        let expected = (
+            vec!["listed at once: p".to_owned()],
+            vec![("read at once".to_owned(), "p".to_owned())],
+        );
         assert_eq!(read(&Bulk), expected);
         assert_eq!(read(Rc::new(Bulk)), expected);
     }

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use waymark_core::store::entries_one_by_one;
 use waymark_core::{KeyValueStore, StoreError};
 
-// Defined by the inline script at the end of `index.html` (no extra file to download): reading many entries in
+// Defined by the inline script in `index.html`'s head (no extra file to download): reading many entries in
 // JavaScript and handing them over as one string is several times faster than two calls into JavaScript per key.
 #[wasm_bindgen]
 extern "C" {
@@ -14,6 +14,10 @@ extern "C" {
     /// value holds a NUL itself. Throws what `localStorage` throws.
     #[wasm_bindgen(catch, js_name = waymarkReadEntries)]
     fn read_entries_joined(prefix: &str) -> Result<Option<String>, JsValue>;
+    /// Every key that starts with the prefix, as `key NUL key…`; `null` when a key holds a NUL itself. Throws what
+    /// `localStorage` throws.
+    #[wasm_bindgen(catch, js_name = waymarkReadKeys)]
+    fn read_keys_joined(prefix: &str) -> Result<Option<String>, JsValue>;
     /// What the page read ahead, in the same form, while the app was still downloading: once, and only if nothing
     /// has changed storage since (another tab's write is a `storage` event) and it was read with this prefix.
     #[wasm_bindgen(catch, js_name = waymarkTakeEarlyEntries)]
@@ -31,6 +35,14 @@ fn split_joined(joined: &str) -> Vec<(String, String)> {
         entries.push((key.to_owned(), value.to_owned()));
     }
     entries
+}
+
+/// The keys in a string joined as `key NUL key…` (see `index.html`).
+fn split_keys(joined: &str) -> Vec<String> {
+    if joined.is_empty() {
+        return Vec::new();
+    }
+    joined.split('\0').map(str::to_owned).collect()
 }
 
 /// The browser's `localStorage`. Stateless: every call reaches the shared storage, so two tabs see one store.
@@ -95,6 +107,22 @@ impl KeyValueStore for LocalStore {
         }
     }
 
+    fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        Self::raw()?;
+        match read_keys_joined(prefix) {
+            Ok(Some(joined)) => Ok(split_keys(&joined)),
+            Err(error) if error.is_instance_of::<web_sys::DomException>() => {
+                Err(store_error(error))
+            }
+            // A NUL in some key, or a page without the script: the plain way.
+            Ok(None) | Err(_) => {
+                let mut keys = self.keys()?;
+                keys.retain(|key| key.starts_with(prefix));
+                Ok(keys)
+            }
+        }
+    }
+
     fn keys(&self) -> Result<Vec<String>, StoreError> {
         let storage = Self::raw()?;
         let length = storage.length().map_err(store_error)?;
@@ -111,6 +139,13 @@ impl KeyValueStore for LocalStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_keys_split() {
+        assert!(split_keys("").is_empty());
+        assert_eq!(split_keys("a"), ["a"]);
+        assert_eq!(split_keys("a\0b.c\0d"), ["a", "b.c", "d"]);
+    }
 
     #[test]
     fn joined_entries_split_into_pairs() {

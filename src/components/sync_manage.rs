@@ -170,6 +170,12 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
                 >
                     "Sync now"
                 </button>
+                {move || problem().and_then(|p| p.dismiss_words()).map(|words| view! {
+                    <button type="button" class="button-quiet" on:click=move |_| {
+                        sync.keep_too_big_here();
+                        focus_id(STEP_HEADING);
+                    }>{words}</button>
+                })}
                 <Show when=move || problem().is_some_and(|p| p.needs_leave())>
                     <button type="button" class="button-quiet" on:click=move |_| ask(Confirm::Leave, "sync-leave-title")>
                         "Turn off sync on this device…"

@@ -10,7 +10,9 @@
 //!    [`lease`] (that tab's results arrive here through `storage` events, like any other tab's saves);
 //! 2. re-applies held changes (`retry_held`), and re-queues records if a queue once failed;
 //! 3. pushes the outbox, each change sealed under the data key, in batches of at most `MAX_PUSH_CHANGES` and
-//!    `MAX_PUSH_BODY_BYTES`, marking each batch pushed as the server accepts it;
+//!    `MAX_PUSH_BODY_BYTES`, marking each batch pushed as the server accepts it. A change too big to send is set
+//!    aside for its record (`SyncEngine::set_aside_too_big`) and named to the person until a smaller change to the
+//!    record carries it; a batch refused as too large (a proxy may take less) is split, down to single changes;
 //! 4. pulls page after page until `more` is false, opening each change; one that cannot be opened or read is
 //!    quarantined and the rest go on; each page is applied and its changed keys reloaded into [`AppState`];
 //! 5. records the last sync and the server's clock offset.
@@ -31,11 +33,11 @@ use crate::browser::{clock, local_store::LocalStore};
 use crate::state::AppState;
 use client::{ApiError, Auth, ServerTime};
 use leptos::prelude::*;
-use rules::{Batcher, Phase, Problem, Status};
+use rules::{Batcher, Pending, Phase, Problem, Status};
 use std::cell::RefCell;
 use std::time::Duration;
 use waymark_core::sync::engine::{Incoming, Membership, Pulled, SyncEngine};
-use waymark_core::sync::protocol::MAX_PULL_LIMIT;
+use waymark_core::sync::protocol::{MAX_PULL_LIMIT, PushChange, PushRequest};
 use waymark_core::{Record, RecordKind, StoreError, Timestamp};
 
 /// The engine over `localStorage` (stateless, like the repository), with the browser's random source for change ids.
@@ -230,8 +232,8 @@ impl SyncRunner {
         self.read(true);
     }
 
-    /// Reads the membership, and (with `counts`) counts the outbox and quarantine, which walks every storage key:
-    /// left out at start, where the first sync counts them a moment later.
+    /// Reads the membership, and (with `counts`) counts the outbox and quarantine, which walks every storage key
+    /// once: left out at start, where the first sync counts them a moment later.
     fn read(&self, counts: bool) {
         let engine = engine();
         let membership = engine.membership().ok().flatten();
@@ -251,15 +253,16 @@ impl SyncRunner {
             });
         }
         let last_synced = membership.as_ref().and_then(|m| m.last_synced);
+        let counted = (now_on && counts).then(|| engine.counts().unwrap_or_default());
         if !now_on {
             self.quarantined.set(0);
-        } else if counts {
-            self.quarantined.set(engine.quarantined().unwrap_or(0));
+        } else if let Some(counted) = counted {
+            self.quarantined.set(counted.quarantined);
         }
-        let waiting = match (now_on, counts) {
+        let waiting = match (now_on, counted) {
             (false, _) => Some(0),
-            (true, true) => Some(engine.outbox_len().unwrap_or(0)),
-            (true, false) => None,
+            (true, Some(counted)) => Some(counted.waiting),
+            (true, None) => None,
         };
         self.status.update(|status| {
             if let Some(waiting) = waiting {
@@ -298,6 +301,19 @@ impl SyncRunner {
         if let Some(old) = inner(|inner| std::mem::replace(&mut inner.timer, handle)) {
             old.clear();
         }
+    }
+
+    /// The person chose to keep what is too big to send on this device only: it is no longer shown as a problem.
+    pub fn keep_too_big_here(&self) {
+        let phase = match engine().keep_too_big_here() {
+            Ok(()) => Phase::Idle,
+            Err(error) => Phase::Problem(Problem::from_store(&error)),
+        };
+        self.status.update(|s| {
+            if matches!(s.phase, Phase::Problem(Problem::TooLarge(_))) {
+                s.phase = phase;
+            }
+        });
     }
 
     /// Turns sync off on this device; records stay. When the space still exists, what joining it again needs is
@@ -433,11 +449,11 @@ impl SyncRunner {
     }
 
     /// Shows how a cycle ended and plans the next; returns whether to run again at once.
-    fn finish(&self, outcome: Result<usize, Stop>, epoch: u64) -> bool {
+    fn finish(&self, outcome: Result<Vec<String>, Stop>, epoch: u64) -> bool {
         let cancelled = inner(|inner| inner.epoch != epoch);
         let (phase, retry) = match outcome {
             _ if cancelled => return self.after_cancel(),
-            Ok(0) => (Phase::Idle, false),
+            Ok(too_large) if too_large.is_empty() => (Phase::Idle, false),
             Ok(too_large) => (Phase::Problem(Problem::TooLarge(too_large)), false),
             Err(Stop::Off) => (Phase::Off, false),
             Err(Stop::Cancelled) => return self.after_cancel(),
@@ -478,8 +494,8 @@ impl SyncRunner {
         false
     }
 
-    /// One cycle; returns how many changes were too big to send.
-    async fn cycle(&self, epoch: u64) -> Result<usize, Stop> {
+    /// One cycle; returns what is too big to send, in the person's words.
+    async fn cycle(&self, epoch: u64) -> Result<Vec<String>, Stop> {
         let engine = engine();
         let Some(membership) = engine.membership()? else {
             return Err(Stop::Off);
@@ -503,7 +519,7 @@ impl SyncRunner {
         membership: &Membership,
         epoch: u64,
         tab: &str,
-    ) -> Result<usize, Stop> {
+    ) -> Result<Vec<String>, Stop> {
         let current = || current(epoch);
         let space = membership.space_id.clone();
         let auth = Auth {
@@ -516,43 +532,63 @@ impl SyncRunner {
         if engine.catch_up(clock::now())? > 0 {
             self.state.sync_queue_error.set(None);
         }
-        let retried = self.shown(engine.retry_held(clock::now()))?;
-        self.held.set(retried.held > 0);
-        self.reload(&retried.changed_keys);
+        // One walk over storage's keys says what there is to do; each step below that reads a prefix walks them
+        // again, so it is left out when there is nothing under it.
+        let counts = engine.counts()?;
+        if counts.held > 0 {
+            let retried = self.shown(engine.retry_held(clock::now()))?;
+            self.held.set(retried.held > 0);
+            self.reload(&retried.changed_keys);
+        } else {
+            self.held.set(false);
+        }
+        let mut set_aside = counts.too_big > 0;
 
         // Push. A refusal of what was sent (the server's copy is full, a batch too big for it, a server error) does
         // not stop this device receiving the others' changes: the pull still runs, and the problem is shown after.
         let mut offset = None;
-        let mut too_large = 0;
         let pushed: Result<(), Stop> = async {
             let mut batcher = Batcher::default();
-            let outbox = engine.outbox()?;
+            let outbox = if counts.waiting > 0 {
+                engine.outbox()?
+            } else {
+                Vec::new()
+            };
+            // Counted down as batches go, rather than by reading storage again after each (that walks every key).
+            // Storage stays the truth: every cycle ends by counting it again, and so do other tabs' changes.
+            let mut waiting = outbox.len();
+            self.status.update(|s| s.waiting = waiting);
             for change in &outbox {
                 let sealed = secure::seal(&key, &space, change).await?;
                 current()?;
                 if !rules::fits(&sealed) {
-                    too_large += 1;
+                    engine.set_aside_too_big(&change.id)?;
+                    set_aside = true;
+                    waiting -= 1;
                     continue;
                 }
-                if let Some(batch) = batcher.add(sealed) {
-                    offset = Some(self.push(engine, &auth, batch, tab, epoch).await?);
-                }
+                let mut ready = batcher.add(sealed).into_iter().collect::<Vec<_>>();
                 if batcher.is_full() {
-                    offset = Some(self.push(engine, &auth, batcher.take(), tab, epoch).await?);
+                    ready.push(batcher.take());
+                }
+                for batch in ready {
+                    let sent = self.send(engine, &auth, batch, tab, epoch, &mut waiting);
+                    let (sent_offset, refused) = sent.await?;
+                    offset = sent_offset.or(offset);
+                    set_aside |= refused;
                 }
             }
             let rest = batcher.take();
-            if !rest.is_empty() {
-                offset = Some(self.push(engine, &auth, rest, tab, epoch).await?);
-            }
+            let sent = self.send(engine, &auth, rest, tab, epoch, &mut waiting);
+            let (sent_offset, refused) = sent.await?;
+            offset = sent_offset.or(offset);
+            set_aside |= refused;
             Ok(())
         }
         .await;
         let push_problem = match pushed {
             Ok(()) => None,
-            Err(Stop::Problem(
-                problem @ (Problem::SpaceFull | Problem::TooLarge(_) | Problem::Server),
-            )) => Some(problem),
+            Err(Stop::Problem(problem @ (Problem::SpaceFull | Problem::Server))) => Some(problem),
             Err(other) => return Err(other),
         };
 
@@ -609,30 +645,77 @@ impl SyncRunner {
         if let Some(problem) = push_problem {
             return Err(Stop::Problem(problem));
         }
-        Ok(too_large)
+        // Listing what is too big reads another prefix: only when there is some.
+        let too_big = if set_aside {
+            engine.too_big()?
+        } else {
+            Vec::new()
+        };
+        Ok(too_big
+            .iter()
+            .map(|change| rules::describe_too_big(&change.kind, &change.record, clock::format_day))
+            .collect())
     }
 
-    /// Pushes one batch and marks it pushed; returns the server's clock offset.
+    /// Pushes a batch, splitting it when the server refuses it as too large, down to single changes; a single
+    /// change refused is set aside as too big to send. Counts `waiting` down; returns the server's clock offset from
+    /// the last push that went through, and whether a change was set aside.
+    async fn send(
+        &self,
+        engine: &SyncEngine<LocalStore>,
+        auth: &Auth,
+        batch: Vec<PushChange>,
+        tab: &str,
+        epoch: u64,
+        waiting: &mut usize,
+    ) -> Result<(Option<i64>, bool), Stop> {
+        let mut offset = None;
+        let mut set_aside = false;
+        let mut pending = Pending::new(batch);
+        while let Some(batch) = pending.next_batch() {
+            let count = batch.len();
+            match self.push(engine, auth, batch, tab, epoch).await? {
+                Ok(server_offset) => {
+                    offset = Some(server_offset);
+                    *waiting = waiting.saturating_sub(count);
+                }
+                Err(refused) => {
+                    current(epoch)?;
+                    if let Some(alone) = pending.refused(refused) {
+                        engine.set_aside_too_big(&alone.id)?;
+                        set_aside = true;
+                        *waiting = waiting.saturating_sub(1);
+                    }
+                }
+            }
+            let left = *waiting;
+            self.status.update(|s| s.waiting = left);
+        }
+        Ok((offset, set_aside))
+    }
+
+    /// Pushes one batch and marks it pushed; returns the server's clock offset, or the batch if the server
+    /// refused it as too large.
     async fn push(
         &self,
         engine: &SyncEngine<LocalStore>,
         auth: &Auth,
-        batch: Vec<waymark_core::sync::protocol::PushChange>,
+        batch: Vec<PushChange>,
         tab: &str,
         epoch: u64,
-    ) -> Result<i64, Stop> {
-        let answer = auth
-            .push(&waymark_core::sync::protocol::PushRequest { changes: batch })
-            .await?;
+    ) -> Result<Result<i64, Vec<PushChange>>, Stop> {
+        let request = PushRequest { changes: batch };
+        let answer = match auth.push(&request).await {
+            Err(ApiError::TooLarge) => return Ok(Err(request.changes)),
+            other => other?,
+        };
         current(epoch)?;
         let offset = answer.server_time() - clock::now().0;
         // A receipt can move a field back to another device's value: show what changed.
         let changed = self.shown(engine.mark_pushed(&answer.accepted, clock::now()))?;
         self.reload(&changed);
-        let waiting = engine.outbox_len().unwrap_or(0);
-        self.status.update(|s| s.waiting = waiting);
         lease::try_take(&LocalStore, tab, clock::now());
-        Ok(offset)
+        Ok(Ok(offset))
     }
 
     fn apply(&self, engine: &SyncEngine<LocalStore>, incoming: Vec<Incoming>) -> Result<(), Stop> {

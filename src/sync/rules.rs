@@ -2,12 +2,13 @@
 //! problem, how pushes are cut into batches, and what counts as a usable passphrase and device name. Tested natively.
 
 use super::client::ApiError;
-use waymark_core::StoreError;
-use waymark_core::Timestamp;
+use waymark_core::kinds;
+use waymark_core::plan::{PlanStep, StayingWellPlan};
 pub use waymark_core::sync::protocol::MAX_DEVICE_NAME_CHARS;
 use waymark_core::sync::protocol::{
     self, DeviceNameError, MAX_CHANGE_BYTES, MAX_PUSH_BODY_BYTES, MAX_PUSH_CHANGES, PushChange,
 };
+use waymark_core::{RecordKind, StoreError, Timestamp};
 
 /// Room left in each push body for what the estimate does not count.
 const BODY_MARGIN: usize = 16 * 1024;
@@ -49,8 +50,9 @@ pub enum Problem {
     Storage,
     /// The browser lacks the encryption sync needs.
     NoCrypto,
-    /// Some changes are too big to send; they stay on this device.
-    TooLarge(usize),
+    /// These things are too big to send (each in the person's words, see [`describe_too_big`]); they stay saved on
+    /// this device, and sync once they are made smaller.
+    TooLarge(Vec<String>),
     /// The server will not store more for this space.
     SpaceFull,
 }
@@ -62,9 +64,10 @@ impl Problem {
             ApiError::Unauthorized => Problem::Removed,
             ApiError::NotFound => Problem::SpaceGone,
             ApiError::TooManyRequests => Problem::Busy,
-            ApiError::TooLarge => Problem::TooLarge(1),
             ApiError::SpaceFull => Problem::SpaceFull,
-            ApiError::Conflict
+            // A push refused as too large is split by the runner; anywhere else it is the server's problem.
+            ApiError::TooLarge
+            | ApiError::Conflict
             | ApiError::CursorAhead
             | ApiError::TooManyDevices
             | ApiError::WeakKdf
@@ -99,6 +102,15 @@ impl Problem {
         matches!(self, Problem::Removed | Problem::SpaceGone)
     }
 
+    /// The button that stops showing this problem, when the person can choose that.
+    pub fn dismiss_words(&self) -> Option<&'static str> {
+        match self {
+            Problem::TooLarge(things) if things.len() == 1 => Some("Keep it on this device only"),
+            Problem::TooLarge(_) => Some("Keep them on this device only"),
+            _ => None,
+        }
+    }
+
     /// One sentence: what is wrong.
     pub fn headline(&self) -> String {
         match self {
@@ -113,12 +125,17 @@ impl Problem {
             Problem::Storage => "Sync stopped: this browser would not save Waymark's data.".into(),
             Problem::NoCrypto => "This browser cannot do the encryption that sync needs.".into(),
             Problem::SpaceFull => "The sync server has no more room for your synced data.".into(),
-            Problem::TooLarge(1) => {
-                "One change is too big to sync. It is still saved on this device.".into()
-            }
-            Problem::TooLarge(n) => {
-                format!("{n} changes are too big to sync. They are still saved on this device.")
-            }
+            Problem::TooLarge(things) => match things.as_slice() {
+                [one] => format!(
+                    "{} is too big to sync. It is still saved on this device.",
+                    capitalised(one)
+                ),
+                _ => format!(
+                    "{} things are too big to sync: {}. They are still saved on this device.",
+                    things.len(),
+                    listed(things)
+                ),
+            },
         }
     }
 
@@ -154,8 +171,68 @@ impl Problem {
             Problem::NoCrypto => {
                 "Try an up-to-date browser, such as Chrome, Safari, Firefox or Edge."
             }
+            Problem::TooLarge(things) if things.len() == 1 => {
+                "Your other devices will not get it while it is this big. If you can, make it shorter (a long note, \
+                 for example) and it will sync by itself, or keep it on this device only. Everything else still \
+                 syncs."
+            }
             Problem::TooLarge(_) => {
-                "Try making a long note or plan shorter. Everything else still syncs."
+                "Your other devices will not get them while they are this big. If you can, make them shorter (long \
+                 notes, for example) and they will sync by themselves, or keep them on this device only. Everything \
+                 else still syncs."
+            }
+        }
+    }
+}
+
+/// `text` with its first letter a capital.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// "a, b and c"; after three, "a, b, c and 2 more".
+fn listed(things: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut parts: Vec<String> = things.iter().take(SHOWN).cloned().collect();
+    if things.len() > SHOWN {
+        parts.push(format!("{} more", things.len() - SHOWN));
+    }
+    match parts.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// What a record too big to sync is, so the person can find it: "your plan step “Ring the walking group”", "your
+/// staying-well plan", "a check-in from 3 March 2026". `kind` is the record's kind; `day` writes a date as the
+/// person reads it.
+pub fn describe_too_big(
+    kind: &str,
+    record: &serde_json::Value,
+    day: impl Fn(Timestamp) -> String,
+) -> String {
+    let data = &record["data"];
+    match kind {
+        k if k == PlanStep::KIND => match data["what"].as_str() {
+            Some(what) => format!("your plan step “{what}”"),
+            None => "one of your plan steps".into(),
+        },
+        k if k == StayingWellPlan::KIND => "your staying-well plan".into(),
+        _ => {
+            let what = kinds::find(kind).map_or("record", |kind| kind.singular);
+            let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            match record["created"].as_i64() {
+                Some(created) => format!("{article} {what} from {}", day(Timestamp(created))),
+                None => format!("{article} {what}"),
             }
         }
     }
@@ -368,6 +445,36 @@ impl Batcher {
     }
 }
 
+/// Batches on their way to the server, in order. One refused as too large (a proxy in front of the server may take
+/// less than [`MAX_PUSH_BODY_BYTES`]) is split in two, and both halves go before anything after it, down to single
+/// changes: a single change refused is too big to send.
+pub struct Pending {
+    /// The next batch last.
+    stack: Vec<Vec<PushChange>>,
+}
+
+impl Pending {
+    pub fn new(batch: Vec<PushChange>) -> Self {
+        Pending { stack: vec![batch] }
+    }
+
+    /// The next batch to send.
+    pub fn next_batch(&mut self) -> Option<Vec<PushChange>> {
+        self.stack.pop().filter(|batch| !batch.is_empty())
+    }
+
+    /// The server refused `batch` as too large: its halves go next. Returns the change when it was alone.
+    pub fn refused(&mut self, mut batch: Vec<PushChange>) -> Option<PushChange> {
+        if batch.len() <= 1 {
+            return batch.pop();
+        }
+        let second = batch.split_off(batch.len() / 2);
+        self.stack.push(second);
+        self.stack.push(batch);
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,6 +542,78 @@ mod tests {
         let mut tiny = Batcher::new(500, 100);
         assert!(tiny.add(change(1, 300)).is_none());
         assert_eq!(tiny.add(change(2, 300)).map(|b| b.len()), Some(1));
+    }
+
+    #[test]
+    fn a_batch_refused_as_too_large_is_split_down_to_the_change_that_is() {
+        // A proxy that takes at most 1,000 bytes of ciphertext a request: change 5 is too big on its own.
+        let sizes = [100, 200, 300, 100, 50, 1_200, 300, 400, 10];
+        let batch: Vec<PushChange> = sizes
+            .iter()
+            .enumerate()
+            .map(|(n, &bytes)| change(n, bytes))
+            .collect();
+        let mut pending = Pending::new(batch);
+        let (mut sent, mut too_big, mut requests) = (Vec::new(), Vec::new(), 0);
+        while let Some(batch) = pending.next_batch() {
+            requests += 1;
+            assert!(requests < 50, "never ends");
+            if batch.iter().map(|c| c.ciphertext.len()).sum::<usize>() <= 1_000 {
+                sent.extend(batch.iter().map(|c| c.id.clone()));
+            } else if let Some(alone) = pending.refused(batch) {
+                too_big.push(alone.id);
+            }
+        }
+        // Everything else went, in the order it was queued; only the change too big on its own did not.
+        let ids = |ns: &[usize]| ns.iter().map(|n| format!("{n:032x}")).collect::<Vec<_>>();
+        assert_eq!(sent, ids(&[0, 1, 2, 3, 4, 6, 7, 8]));
+        assert_eq!(too_big, ids(&[5]));
+        assert!(Pending::new(Vec::new()).next_batch().is_none());
+    }
+
+    #[test]
+    fn what_is_too_big_to_sync_is_named_and_what_to_do_is_said() {
+        let day = |at: Timestamp| format!("day {}", at.0);
+        let step = serde_json::json!({"created": 5, "data": {"what": "Ring the walking group"}});
+        let check_in = serde_json::json!({"created": 7, "data": {"mood": "low"}});
+        let session = serde_json::json!({"created": 9, "data": {}});
+        let step = describe_too_big(PlanStep::KIND, &step, day);
+        assert_eq!(step, "your plan step “Ring the walking group”");
+        assert_eq!(
+            describe_too_big(StayingWellPlan::KIND, &serde_json::json!({}), day),
+            "your staying-well plan"
+        );
+        let check_in = describe_too_big("mood_check_in", &check_in, day);
+        assert_eq!(check_in, "a check-in from day 7");
+        let session = describe_too_big("activity_session", &session, day);
+        assert_eq!(session, "an activity session from day 9");
+
+        let one = Problem::TooLarge(vec![step.clone()]);
+        assert_eq!(
+            one.headline(),
+            "Your plan step “Ring the walking group” is too big to sync. It is still saved on this device."
+        );
+        assert!(one.what_to_do().contains("make it shorter"));
+        let two = Problem::TooLarge(vec![step.clone(), check_in.clone()]);
+        assert_eq!(
+            two.headline(),
+            "2 things are too big to sync: your plan step “Ring the walking group” and a check-in from day 7. They \
+             are still saved on this device."
+        );
+        assert!(two.what_to_do().contains("make them shorter"));
+        let five = Problem::TooLarge(vec![
+            step,
+            check_in,
+            session.clone(),
+            session.clone(),
+            session,
+        ]);
+        assert!(five.headline().contains(
+            "your plan step “Ring the walking group”, a check-in from day 7, an activity session from day 9 and 2 \
+             more."
+        ));
+        // Nothing to retry by itself, and sync carries on.
+        assert!(!five.retries() && !five.needs_leave());
     }
 
     #[test]

@@ -14,6 +14,11 @@
 //! | `waymark.sync.held.<change id>`       | a pulled [`Change`] from a newer version of Waymark, kept to apply after an update |
 //! | `waymark.sync.quarantine.<change id>` | a pulled change that could not be decrypted or read (its ciphertext, verbatim) |
 //! | `waymark.sync.requeue`                | set when a save or import could not be queued; [`SyncEngine::catch_up`] queues it |
+//! | `waymark.sync.too_big.<kind>.<id>`    | this device's change to that record that was too big to send, and whether the person chose to keep it on this device only (see [`SyncEngine::set_aside_too_big`]) |
+//!
+//! A change too big to send leaves the outbox and is kept aside, one per record: the record itself is saved as
+//! usual, and the record's next change (once it is made smaller) also sets every field the kept one set, so what it
+//! changed reaches the other devices then; until then [`SyncEngine::too_big`] lists it for the person.
 //!
 //! Records themselves are read and written as the [`Repository`](crate::Repository) stores them, through the kinds
 //! registry, so an applied change is visible to every tab like any other save.
@@ -41,7 +46,7 @@ use super::merge::{self, Contender, FieldStamps, effective};
 use super::protocol::{Accepted, Id, id_from_random_bytes};
 use crate::kinds::{self, Stored};
 use crate::record::{Record, RecordId, Timestamp};
-use crate::repository::{kind_of_key, record_key};
+use crate::repository::{RECORD_PREFIX, kind_of_key, record_key};
 use crate::schema::{DecodeError, RecordKind};
 use crate::store::{KeyValueStore, StoreError};
 use serde::de::DeserializeOwned;
@@ -107,6 +112,19 @@ impl From<Pulled> for Incoming {
     }
 }
 
+/// How many of sync's entries of each sort storage holds (see [`SyncEngine::counts`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Changes waiting to be pushed.
+    pub waiting: usize,
+    /// Pulled changes held for a newer version.
+    pub held: usize,
+    /// Pulled changes that could not be read.
+    pub quarantined: usize,
+    /// This device's changes set aside as too big to send (also those kept on this device only).
+    pub too_big: usize,
+}
+
 /// What applying a page of pulled changes did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -127,6 +145,7 @@ const QUARANTINE_PREFIX: &str = "waymark.sync.quarantine.";
 const LEFT_KEY: &str = "waymark.sync.left";
 /// Set when a save or import could not be queued (storage full): [`SyncEngine::catch_up`] queues what was missed.
 const CATCH_UP_KEY: &str = "waymark.sync.requeue";
+const TOO_BIG_PREFIX: &str = "waymark.sync.too_big.";
 
 /// What sync keeps for one record: the record as sync last wrote or queued it, and its field stamps (which describe
 /// that record's values).
@@ -147,6 +166,16 @@ struct RecordSync {
 struct Queued {
     seq: u64,
     change: Change,
+}
+
+/// A change too big to send, kept aside for its record (see [`SyncEngine::set_aside_too_big`]).
+#[derive(Serialize, Deserialize)]
+struct TooBig {
+    change: Change,
+    /// The person chose to keep it on this device only: it is no longer listed (its record's next change still
+    /// carries it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    kept_here: bool,
 }
 
 /// A held entry: a pulled change with what is needed to apply it later.
@@ -299,10 +328,11 @@ impl<S: KeyValueStore> SyncEngine<S> {
         };
         let after_value = to_value(after)?;
         let sync = self.read_sync(K::KIND, &after.id)?;
-        let (held, stamps, fields) = known_and_changed(sync, &after_value);
+        let (held, stamps, mut fields) = known_and_changed(sync, &after_value);
         if fields.is_empty() {
             return Ok(());
         }
+        let too_big = self.take_in_too_big(K::KIND, &after.id, &mut fields)?;
         let mut clock = self.load_clock(&membership)?;
         let mut stamp = clock.tick(physical_now(&membership, local_now));
         if stamp.wall < after.updated {
@@ -319,6 +349,7 @@ impl<S: KeyValueStore> SyncEngine<S> {
             record: after_value,
         };
         self.queue_own(&change, &held, &stamps)?;
+        self.forget_too_big(too_big)?;
         // Moved later than the tick for this record: the clock follows, unless that is far ahead.
         clock.observe(&change.stamp, physical_now(&membership, local_now));
         self.write_json(CLOCK_KEY, &clock)
@@ -367,7 +398,7 @@ impl<S: KeyValueStore> SyncEngine<S> {
         let physical = physical_now(&membership, local_now);
         let mut keys: Vec<String> = self
             .store
-            .keys()?
+            .keys_with_prefix(RECORD_PREFIX)?
             .into_iter()
             .filter(|key| kind_of_key(key).is_some())
             .collect();
@@ -421,10 +452,11 @@ impl<S: KeyValueStore> SyncEngine<S> {
         let Some(updated) = record.get("updated").and_then(Value::as_i64).map(Timestamp) else {
             return Ok(None);
         };
-        let (held, stamps, fields) = known_and_changed(sync, &record);
+        let (held, stamps, mut fields) = known_and_changed(sync, &record);
         if fields.is_empty() {
             return Ok(None);
         }
+        let too_big = self.take_in_too_big(kind.kind, id, &mut fields)?;
         let stamp = Stamp {
             wall: updated,
             counter: 0,
@@ -440,24 +472,91 @@ impl<S: KeyValueStore> SyncEngine<S> {
             record,
         };
         self.queue_own(&change, &held, &stamps)?;
+        self.forget_too_big(too_big)?;
         Ok(Some(change.stamp))
     }
 
-    /// The changes waiting to be pushed, oldest first.
+    /// The changes waiting to be pushed, oldest first (read in one go).
     pub fn outbox(&self) -> Result<Vec<Change>, StoreError> {
-        let mut queued = Vec::new();
-        for key in self.keys_under(OUT_PREFIX)? {
-            if let Some(entry) = self.read_json::<Queued>(&key)? {
-                queued.push(entry);
-            }
-        }
+        let mut queued: Vec<Queued> = self
+            .store
+            .entries_with_prefix(OUT_PREFIX)?
+            .into_iter()
+            .filter_map(|(_, text)| serde_json::from_str(&text).ok())
+            .collect();
         queued.sort_by(|a, b| (a.seq, &a.change.id).cmp(&(b.seq, &b.change.id)));
         Ok(queued.into_iter().map(|q| q.change).collect())
     }
 
-    /// How many changes wait to be pushed (cheap: counts keys).
+    /// How many entries of each sort sync holds, in one pass over its keys (each pass walks every key in storage:
+    /// [`Self::outbox_len`] and [`Self::quarantined`] take one each).
+    pub fn counts(&self) -> Result<Counts, StoreError> {
+        let mut counts = Counts::default();
+        for key in self.store.keys_with_prefix(PREFIX)? {
+            if key.starts_with(OUT_PREFIX) {
+                counts.waiting += 1;
+            } else if key.starts_with(HELD_PREFIX) {
+                counts.held += 1;
+            } else if key.starts_with(QUARANTINE_PREFIX) {
+                counts.quarantined += 1;
+            } else if key.starts_with(TOO_BIG_PREFIX) {
+                counts.too_big += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// How many changes wait to be pushed (counts keys; changes set aside as too big are not waiting).
     pub fn outbox_len(&self) -> Result<usize, StoreError> {
-        Ok(self.keys_under(OUT_PREFIX)?.len())
+        Ok(self.store.keys_with_prefix(OUT_PREFIX)?.len())
+    }
+
+    /// Takes a change out of the outbox because the server will not take it (too big to send), and keeps it aside
+    /// for its record: the record stays saved here, and its next change (see [`Self::record_local_save`]) also sets
+    /// every field this one set. A change kept aside for the same record before is folded into this one. Does
+    /// nothing if the change is no longer in the outbox.
+    pub fn set_aside_too_big(&self, change_id: &str) -> Result<(), StoreError> {
+        let out_key = format!("{OUT_PREFIX}{change_id}");
+        let Some(Queued { mut change, .. }) = self.read_json::<Queued>(&out_key)? else {
+            return Ok(());
+        };
+        let key = too_big_key(&change.kind, &change.record_id);
+        let mut kept_here = false;
+        if let Some(earlier) = self.read_json::<TooBig>(&key)? {
+            add_fields(&mut change.fields, earlier.change.fields);
+            kept_here = earlier.kept_here;
+        }
+        self.write_json(&key, &TooBig { change, kept_here })?;
+        self.store.remove(&out_key)
+    }
+
+    /// This device's changes kept aside as too big to send (one per record, the latest), oldest first; not those
+    /// the person chose to keep on this device only.
+    pub fn too_big(&self) -> Result<Vec<Change>, StoreError> {
+        let mut changes: Vec<Change> = self
+            .store
+            .entries_with_prefix(TOO_BIG_PREFIX)?
+            .into_iter()
+            .filter_map(|(_, text)| serde_json::from_str::<TooBig>(&text).ok())
+            .filter(|too_big| !too_big.kept_here)
+            .map(|too_big| too_big.change)
+            .collect();
+        changes.sort_by(|a, b| (&a.stamp.wall, &a.id).cmp(&(&b.stamp.wall, &b.id)));
+        Ok(changes)
+    }
+
+    /// The person chose to keep what is too big to send on this device only: [`Self::too_big`] no longer lists it.
+    /// A later change to one of those records carries it (and is listed again if it is too big as well).
+    pub fn keep_too_big_here(&self) -> Result<(), StoreError> {
+        for (key, text) in self.store.entries_with_prefix(TOO_BIG_PREFIX)? {
+            if let Ok(mut too_big) = serde_json::from_str::<TooBig>(&text)
+                && !too_big.kept_here
+            {
+                too_big.kept_here = true;
+                self.write_json(&key, &too_big)?;
+            }
+        }
+        Ok(())
     }
 
     /// Removes pushed changes from the outbox and records their receipts in the field stamps they set.
@@ -542,22 +641,27 @@ impl<S: KeyValueStore> SyncEngine<S> {
                 Incoming::Unreadable { id, ciphertext, .. } => self
                     .store
                     .set(&format!("{QUARANTINE_PREFIX}{id}"), ciphertext),
+                // This device pulls back every change it pushed: one already applied with its receipt would change
+                // nothing, and checking its stamps reads one key instead of the record, its stamps and more.
                 Incoming::Change(one) => self
-                    .apply_one(
-                        &one.change,
-                        Some(one.received_at),
-                        local_now,
-                        &mut clock,
-                        physical,
-                    )
-                    .and_then(|outcome| {
-                        match outcome {
-                            Outcome::Written(key) => push_once(&mut applied.changed_keys, key),
-                            Outcome::Held => {
-                                self.hold(&one.change, one.seq, one.received_at)?;
-                                applied.held += 1;
+                    .already_applied(&one.change, one.received_at)
+                    .and_then(|done| {
+                        if !done {
+                            let outcome = self.apply_one(
+                                &one.change,
+                                Some(one.received_at),
+                                local_now,
+                                &mut clock,
+                                physical,
+                            )?;
+                            match outcome {
+                                Outcome::Written(key) => push_once(&mut applied.changed_keys, key),
+                                Outcome::Held => {
+                                    self.hold(&one.change, one.seq, one.received_at)?;
+                                    applied.held += 1;
+                                }
+                                Outcome::Unchanged | Outcome::Stamped | Outcome::Quarantined => {}
                             }
-                            Outcome::Unchanged | Outcome::Stamped | Outcome::Quarantined => {}
                         }
                         // This device's own change, pulled back before its push was answered: it is on the server.
                         self.store.remove(&format!("{OUT_PREFIX}{}", one.change.id))
@@ -582,6 +686,22 @@ impl<S: KeyValueStore> SyncEngine<S> {
     /// How many pulled changes are quarantined.
     pub fn quarantined(&self) -> Result<usize, StoreError> {
         Ok(self.keys_under(QUARANTINE_PREFIX)?.len())
+    }
+
+    /// Whether `change` was applied here already with this receipt: every field it sets is stamped with it, settled
+    /// (so applying it again would change nothing).
+    fn already_applied(&self, change: &Change, received_at: Timestamp) -> Result<bool, StoreError> {
+        if change.fields.is_empty() || kinds::find(&change.kind).is_none() {
+            return Ok(false);
+        }
+        let stamps = self.read_sync(&change.kind, &change.record_id)?.fields;
+        Ok(change.fields.iter().all(|field| {
+            stamps.get(field).is_some_and(|held| {
+                held.change == change.id
+                    && held.received_at == Some(received_at)
+                    && held.contenders.is_empty()
+            })
+        }))
     }
 
     /// Applies held changes this version can now read (after an update). Returns what changed; `held` counts the
@@ -826,18 +946,35 @@ impl<S: KeyValueStore> SyncEngine<S> {
         Ok(sync)
     }
 
+    /// Adds to `fields` those of the change kept aside as too big for this record, if there is one; returns its key,
+    /// for [`Self::forget_too_big`] once the change that now carries them is queued.
+    fn take_in_too_big(
+        &self,
+        kind: &str,
+        id: &RecordId,
+        fields: &mut Vec<String>,
+    ) -> Result<Option<String>, StoreError> {
+        let key = too_big_key(kind, id);
+        Ok(self.read_json::<TooBig>(&key)?.map(|kept| {
+            add_fields(fields, kept.change.fields);
+            key
+        }))
+    }
+
+    fn forget_too_big(&self, key: Option<String>) -> Result<(), StoreError> {
+        match key {
+            Some(key) => self.store.remove(&key),
+            None => Ok(()),
+        }
+    }
+
     fn write_sync(&self, kind: &str, id: &RecordId, sync: &RecordSync) -> Result<(), StoreError> {
         self.write_json(&stamps_key(kind, id), sync)
     }
 
     /// Keys under `prefix`, sorted.
     fn keys_under(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let mut keys: Vec<String> = self
-            .store
-            .keys()?
-            .into_iter()
-            .filter(|key| key.starts_with(prefix))
-            .collect();
+        let mut keys = self.store.keys_with_prefix(prefix)?;
         keys.sort_unstable();
         Ok(keys)
     }
@@ -859,6 +996,20 @@ impl<S: KeyValueStore> SyncEngine<S> {
 /// The storage key of one record's field stamps.
 pub fn stamps_key(kind: &str, id: &RecordId) -> String {
     format!("{FIELDS_PREFIX}{kind}.{id}")
+}
+
+/// The storage key of the change kept aside as too big for one record.
+fn too_big_key(kind: &str, id: &RecordId) -> String {
+    format!("{TOO_BIG_PREFIX}{kind}.{id}")
+}
+
+/// Adds the names in `more` that `fields` lacks.
+fn add_fields(fields: &mut Vec<String>, more: Vec<String>) {
+    for field in more {
+        if !fields.contains(&field) {
+            fields.push(field);
+        }
+    }
 }
 
 /// Whether `key` is one of sync's own storage keys (`waymark.sync.…`).
