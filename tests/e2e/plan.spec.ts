@@ -68,6 +68,21 @@ test("steps can be added, reordered, filtered, done and kept as a record", async
   await expect.poll(titles).toEqual(["Ask about council tax support"]);
 });
 
+test("a very long word in a step or its note wraps inside the page", async ({ page }) => {
+  await openApp(page, "/plan");
+  const word = "x".repeat(200);
+  await page.getByLabel("What will you do?").fill(`Ring ${word}`);
+  await page.getByRole("button", { name: "Add step" }).click();
+  const step = page.locator("li.plan-step").first();
+  await step.getByLabel("Add a note").fill(word.repeat(2));
+  await step.getByRole("button", { name: "Add note" }).click();
+  await expect(step.locator(".step-notes li")).toHaveCount(1);
+  // Nothing is wider than the screen, so the bottom navigation stays where a finger expects it.
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(page.viewportSize()!.width);
+  await expect(page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Plan" })).toBeInViewport();
+});
+
 test("the staying-well plan is editable, survives a reload, prints, and shows how to get back in", async ({ page }) => {
   await openApp(page, "/plan/staying-well");
   await page.getByLabel("What helped").fill("Walking in the morning. Talking to my sister.");
