@@ -18,10 +18,6 @@ extern "C" {
     /// `localStorage` throws.
     #[wasm_bindgen(catch, js_name = waymarkReadKeys)]
     fn read_keys_joined(prefix: &str) -> Result<Option<String>, JsValue>;
-    /// What the page read ahead, in the same form, while the app was still downloading: once, and only if nothing
-    /// has changed storage since (another tab's write is a `storage` event) and it was read with this prefix.
-    #[wasm_bindgen(catch, js_name = waymarkTakeEarlyEntries)]
-    fn take_early_entries_joined(prefix: &str) -> Result<Option<String>, JsValue>;
 }
 
 /// The entries in a string joined as `key NUL value NUL…` (see `index.html`).
@@ -93,9 +89,6 @@ impl KeyValueStore for LocalStore {
 
     fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         Self::raw()?;
-        if let Ok(Some(joined)) = take_early_entries_joined(prefix) {
-            return Ok(split_joined(&joined));
-        }
         match read_entries_joined(prefix) {
             Ok(Some(joined)) => Ok(split_joined(&joined)),
             // A storage failure is reported as one; anything else (a NUL in some entry, or a page without the
