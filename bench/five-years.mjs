@@ -122,7 +122,7 @@ async function oneRun(data, interactions = true) {
     await page.getByRole("heading", { level: 1, name: "Today" }).waitFor();
     const load = await scriptSeconds(cdp);
     const loadWall = await page.evaluate(() => window.__appDrawnAt);
-    // The static shell's first paint: start-up reads storage early (index.html), which must not hold it back much.
+    // The static shell's first paint, which reading years of data at start-up must not hold back.
     const paint = await page.evaluate(() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN);
 
     const result = { load: load * 1000, loadWall, paint };
