@@ -43,12 +43,12 @@ use super::sql::{
     COUNT_DEVICES, DELETE_DEVICE, DELETE_OTHER_DEVICES, DELETE_SPACE, INSERT_CHANGE, INSERT_DEVICE,
     INSERT_SPACE, SELECT_BYTES_USED, SELECT_CHANGES, SELECT_DEVICE, SELECT_DEVICES,
     SELECT_LAST_SEEN, SELECT_NEXT_SEQ, SELECT_RECEIPT, SELECT_SECRETS, SELECT_TOKEN_HASH,
-    TOUCH_DEVICE, UPDATE_PASSPHRASE, allocate_seqs,
+    SecretsRow, TOUCH_DEVICE, UPDATE_PASSPHRASE, allocate_seqs, secrets_from_row,
 };
 use super::{
     DeviceRow, Hash, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome,
     PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets, StoreError, StoredChange, StoredKdf,
-    SyncStore, migrations, new_bytes, proof_matches, push_plan, to_hash, to_u32,
+    SyncStore, migrations, new_bytes, proof_matches, push_plan, to_hash,
 };
 
 /// [`allocate_seqs`] with SQLite's scalar `MAX`.
@@ -831,18 +831,7 @@ fn insert_device(
 }
 
 fn secrets(conn: &Connection, space_id: &str) -> Result<Option<SpaceSecrets>, StoreError> {
-    type Columns = (
-        String,
-        i64,
-        i64,
-        i64,
-        Vec<u8>,
-        Vec<u8>,
-        Vec<u8>,
-        Vec<u8>,
-        Vec<u8>,
-    );
-    let row: Option<Columns> = query_opt(conn, SELECT_SECRETS, &[&space_id], |row| {
+    let row: Option<SecretsRow> = query_opt(conn, SELECT_SECRETS, &[&space_id], |row| {
         Ok((
             row.get(0)?,
             row.get(1)?,
@@ -855,33 +844,7 @@ fn secrets(conn: &Connection, space_id: &str) -> Result<Option<SpaceSecrets>, St
             row.get(8)?,
         ))
     })?;
-    let Some((
-        algorithm,
-        memory_kib,
-        iterations,
-        parallelism,
-        salt,
-        passphrase,
-        wrapped,
-        recovery,
-        recovery_wrapped,
-    )) = row
-    else {
-        return Ok(None);
-    };
-    Ok(Some(SpaceSecrets {
-        kdf: StoredKdf {
-            algorithm,
-            memory_kib: to_u32(memory_kib)?,
-            iterations: to_u32(iterations)?,
-            parallelism: to_u32(parallelism)?,
-            salt,
-        },
-        passphrase_hash: to_hash(passphrase)?,
-        wrapped_key: wrapped,
-        recovery_hash: to_hash(recovery)?,
-        recovery_wrapped_key: recovery_wrapped,
-    }))
+    row.map(secrets_from_row).transpose()
 }
 
 /// One push, inside its group's transaction (see [`SyncStore::push`]).
