@@ -45,7 +45,10 @@ export default defineConfig({
     { name: "narrow 320", use: { viewport: { width: 320, height: 640 }, deviceScaleFactor: 2 } },
   ],
   webServer: {
-    command: `"${root}/target/release/waymark-server" --dist "${root}/dist" --addr 127.0.0.1:${port} --data-dir "${dataDir}"`,
+    // Behind a (pretend) proxy: the sync tests give each simulated person an address of their own in
+    // X-Forwarded-For (sync.spec.ts), as people on different networks have, so that the server's real per-address
+    // limits (5 new spaces in 2 minutes) apply to each; requests without the header count by their own address.
+    command: `"${root}/target/release/waymark-server" --dist "${root}/dist" --addr 127.0.0.1:${port} --data-dir "${dataDir}" --behind-proxy`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     stdout: "ignore",
