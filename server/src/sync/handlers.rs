@@ -23,7 +23,7 @@ use super::error::ApiError;
 use super::rate_limit::{CreateAllowed, JoinAllowed, KdfAllowed};
 use super::store::{
     JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome, PushOutcome,
-    SyncStore as _,
+    SpaceSecrets, SyncStore as _,
 };
 use super::{SyncApi, now_ms, secrets, validate};
 use crate::caching;
@@ -77,11 +77,13 @@ pub async fn create_space(
     let kdf = validate::kdf(&request.kdf)?;
     let space = NewSpace {
         space_id: request.space_id,
-        passphrase_hash: validate::auth_secret(&request.auth_secret)?,
-        wrapped_key: validate::wrapped_key(&request.wrapped_key)?,
-        recovery_hash: validate::auth_secret(&request.recovery_auth_secret)?,
-        recovery_wrapped_key: validate::wrapped_key(&request.recovery_wrapped_key)?,
-        kdf,
+        secrets: SpaceSecrets {
+            passphrase_hash: validate::auth_secret(&request.auth_secret)?,
+            wrapped_key: validate::wrapped_key(&request.wrapped_key)?,
+            recovery_hash: validate::auth_secret(&request.recovery_auth_secret)?,
+            recovery_wrapped_key: validate::wrapped_key(&request.recovery_wrapped_key)?,
+            kdf,
+        },
     };
     let (device, token) = new_device(validate::device_name(&request.device_name)?)?;
     let now = now_ms();
@@ -94,8 +96,8 @@ pub async fn create_space(
     let joined = Joined {
         device_id: device.device_id,
         token,
-        wrapped_key: base64(&space.wrapped_key),
-        kdf: space.kdf.to_protocol(),
+        wrapped_key: base64(&space.secrets.wrapped_key),
+        kdf: space.secrets.kdf.to_protocol(),
         server_time: now,
     };
     reply(StatusCode::CREATED, &joined, note)

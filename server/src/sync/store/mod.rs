@@ -97,15 +97,11 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// A new space, checked and hashed.
+/// A new space, checked and hashed: its id and the secrets joining it is checked against.
 #[derive(Debug, Clone)]
 pub struct NewSpace {
     pub space_id: Id,
-    pub kdf: StoredKdf,
-    pub passphrase_hash: Hash,
-    pub wrapped_key: Vec<u8>,
-    pub recovery_hash: Hash,
-    pub recovery_wrapped_key: Vec<u8>,
+    pub secrets: SpaceSecrets,
 }
 
 /// Key-derivation parameters with the salt decoded.

@@ -591,15 +591,15 @@ impl SyncStore for SqliteStore {
                 INSERT_SPACE,
                 &[
                     &space.space_id,
-                    &space.kdf.algorithm,
-                    &i64::from(space.kdf.memory_kib),
-                    &i64::from(space.kdf.iterations),
-                    &i64::from(space.kdf.parallelism),
-                    &space.kdf.salt,
-                    &space.passphrase_hash,
-                    &space.wrapped_key,
-                    &space.recovery_hash,
-                    &space.recovery_wrapped_key,
+                    &space.secrets.kdf.algorithm,
+                    &i64::from(space.secrets.kdf.memory_kib),
+                    &i64::from(space.secrets.kdf.iterations),
+                    &i64::from(space.secrets.kdf.parallelism),
+                    &space.secrets.kdf.salt,
+                    &space.secrets.passphrase_hash,
+                    &space.secrets.wrapped_key,
+                    &space.secrets.recovery_hash,
+                    &space.secrets.recovery_wrapped_key,
                     &now,
                 ],
             )?;
@@ -1004,17 +1004,19 @@ mod tests {
     async fn space(store: &SqliteStore, space_id: &str, devices: u32) {
         let space = NewSpace {
             space_id: space_id.to_owned(),
-            kdf: StoredKdf {
-                algorithm: "argon2id".to_owned(),
-                memory_kib: 19_456,
-                iterations: 2,
-                parallelism: 1,
-                salt: vec![7; 16],
+            secrets: SpaceSecrets {
+                kdf: StoredKdf {
+                    algorithm: "argon2id".to_owned(),
+                    memory_kib: 19_456,
+                    iterations: 2,
+                    parallelism: 1,
+                    salt: vec![7; 16],
+                },
+                passphrase_hash: [1; 32],
+                wrapped_key: vec![2; 60],
+                recovery_hash: [3; 32],
+                recovery_wrapped_key: vec![4; 60],
             },
-            passphrase_hash: [1; 32],
-            wrapped_key: vec![2; 60],
-            recovery_hash: [3; 32],
-            recovery_wrapped_key: vec![4; 60],
         };
         let device = |n| NewDevice {
             device_id: id(n),
