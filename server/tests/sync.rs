@@ -235,14 +235,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 fn kdf(salt_byte: u8) -> KdfParams {
-    let (memory_kib, iterations, parallelism) = KdfParams::MINIMUM;
-    KdfParams {
-        algorithm: "argon2id".into(),
-        memory_kib,
-        iterations,
-        parallelism,
-        salt: b64(&[salt_byte; 16]),
-    }
+    KdfParams::argon2id(KdfParams::MINIMUM, b64(&[salt_byte; 16]))
 }
 
 /// A space as its first device created it, with the secrets a person's devices would derive.

@@ -102,14 +102,7 @@ impl std::fmt::Debug for Secrets {
 /// Argon2id parameters for a new space, or a new passphrase, with this salt (16 bytes from a secure random
 /// source): [`NEW_KDF_COST`].
 pub fn new_kdf_params(salt: [u8; SALT_BYTES]) -> KdfParams {
-    let (memory_kib, iterations, parallelism) = NEW_KDF_COST;
-    KdfParams {
-        algorithm: "argon2id".to_owned(),
-        memory_kib,
-        iterations,
-        parallelism,
-        salt: B64_ENGINE.encode(salt),
-    }
+    KdfParams::argon2id(NEW_KDF_COST, B64_ENGINE.encode(salt))
 }
 
 /// The Argon2id cost of new spaces and passphrases: 19 MiB, 3 passes, 1 lane (memory in KiB, passes, lanes).
@@ -277,14 +270,7 @@ mod tests {
 
     /// [`KdfParams::MINIMUM`] with this salt (the reference answers below are for it).
     fn params(salt: &str) -> KdfParams {
-        let (memory_kib, iterations, parallelism) = KdfParams::MINIMUM;
-        KdfParams {
-            algorithm: "argon2id".into(),
-            memory_kib,
-            iterations,
-            parallelism,
-            salt: salt.to_owned(),
-        }
+        KdfParams::argon2id(KdfParams::MINIMUM, salt.to_owned())
     }
 
     /// `waymark-salt-16b` in base64.

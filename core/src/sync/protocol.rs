@@ -91,6 +91,17 @@ impl KdfParams {
     /// The shortest salt, in bytes.
     pub const MIN_SALT_BYTES: usize = 16;
 
+    /// Argon2id at `cost` (memory in KiB, passes, lanes, as [`Self::MINIMUM`]) with this salt (base64).
+    pub fn argon2id((memory_kib, iterations, parallelism): (u32, u32, u32), salt: B64) -> Self {
+        KdfParams {
+            algorithm: "argon2id".to_owned(),
+            memory_kib,
+            iterations,
+            parallelism,
+            salt,
+        }
+    }
+
     /// Whether these parameters are Argon2id at or above the minimum (the salt's length is checked by the caller,
     /// which decodes it).
     pub fn strong_enough(&self) -> bool {

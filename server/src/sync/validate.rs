@@ -126,14 +126,7 @@ mod tests {
     }
 
     fn params(salt: &[u8]) -> KdfParams {
-        let (memory_kib, iterations, parallelism) = KdfParams::MINIMUM;
-        KdfParams {
-            algorithm: "argon2id".into(),
-            memory_kib,
-            iterations,
-            parallelism,
-            salt: b64(salt),
-        }
+        KdfParams::argon2id(KdfParams::MINIMUM, b64(salt))
     }
 
     #[test]
