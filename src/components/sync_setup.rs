@@ -169,19 +169,7 @@ pub fn SyncSetUp(step: RwSignal<Step>) -> impl IntoView {
                     "reset it for you."
                 </p>
                 <p role="status">{move || busy.get().then_some(WORKING)}</p>
-                <p class="field-error" role="alert">{move || problem.get()}</p>
-                <div class="actions">
-                    <button type="submit">{move || if busy.get() { "Working…" } else { "Set up sync" }}</button>
-                    // Not while working: when setting up, the recovery code shown next exists only on this screen.
-                    <button
-                        type="button"
-                        class="button-quiet"
-                        prop:disabled=move || busy.get()
-                        on:click=move |_| step.set(Step::Choose)
-                    >
-                        "Cancel"
-                    </button>
-                </div>
+                <FormEnd label="Set up sync" problem=problem busy=busy step=step/>
             </form>
         </section>
     }
@@ -397,19 +385,7 @@ pub fn SyncJoin(step: RwSignal<Step>, code: String) -> impl IntoView {
                     maxlength=rules::MAX_DEVICE_NAME_CHARS
                 />
                 <p role="status">{move || busy.get().then_some(WORKING)}</p>
-                <p class="field-error" role="alert">{move || problem.get()}</p>
-                <div class="actions">
-                    <button type="submit">{move || if busy.get() { "Working…" } else { "Join" }}</button>
-                    // Not while working: when setting up, the recovery code shown next exists only on this screen.
-                    <button
-                        type="button"
-                        class="button-quiet"
-                        prop:disabled=move || busy.get()
-                        on:click=move |_| step.set(Step::Choose)
-                    >
-                        "Cancel"
-                    </button>
-                </div>
+                <FormEnd label="Join" problem=problem busy=busy step=step/>
             </form>
         </section>
     }
@@ -423,5 +399,31 @@ mod tests {
             "At least {} characters",
             crate::sync::rules::MIN_PASSPHRASE_CHARS
         )));
+    }
+}
+
+/// The end of the set-up and join forms: the problem, if any, then the submit button (saying "Working…" while busy)
+/// and Cancel, back to the choice.
+#[component]
+fn FormEnd(
+    label: &'static str,
+    problem: RwSignal<Option<String>>,
+    busy: RwSignal<bool>,
+    step: RwSignal<Step>,
+) -> impl IntoView {
+    view! {
+        <p class="field-error" role="alert">{move || problem.get()}</p>
+        <div class="actions">
+            <button type="submit">{move || if busy.get() { "Working…" } else { label }}</button>
+            // Not while working: when setting up, the recovery code shown next exists only on this screen.
+            <button
+                type="button"
+                class="button-quiet"
+                prop:disabled=move || busy.get()
+                on:click=move |_| step.set(Step::Choose)
+            >
+                "Cancel"
+            </button>
+        </div>
     }
 }
