@@ -49,6 +49,20 @@ pub fn is_waymark_key(key: &str) -> bool {
 pub struct StoredRecords(BTreeMap<String, Vec<(String, String)>>);
 
 impl StoredRecords {
+    /// Record entries grouped by the kind their keys name; other keys are left out.
+    fn grouped(entries: Vec<(String, String)>) -> Self {
+        let mut by_kind: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for (key, text) in entries {
+            if let Some(kind) = kind_of_key(&key) {
+                by_kind
+                    .entry(kind.to_owned())
+                    .or_default()
+                    .push((key, text));
+            }
+        }
+        StoredRecords(by_kind)
+    }
+
     /// The keys and texts of one kind, in no particular order.
     pub fn of_kind(&self, kind: &str) -> &[(String, String)] {
         self.0.get(kind).map(Vec::as_slice).unwrap_or_default()
@@ -131,16 +145,26 @@ impl<S: KeyValueStore> Repository<S> {
 
     /// Every stored record's key and text, grouped by kind: one read of storage to load every kind at start-up.
     pub fn stored_records(&self) -> Result<StoredRecords, StoreError> {
-        let mut by_kind: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-        for (key, text) in self.store.entries_with_prefix(RECORD_PREFIX)? {
-            if let Some(kind) = kind_of_key(&key) {
-                by_kind
-                    .entry(kind.to_owned())
-                    .or_default()
-                    .push((key, text));
-            }
-        }
-        Ok(StoredRecords(by_kind))
+        Ok(StoredRecords::grouped(
+            self.store.entries_with_prefix(RECORD_PREFIX)?,
+        ))
+    }
+
+    /// Like [`Repository::stored_records`], for every kind but one, whose texts are not read at all: start-up draws
+    /// the first page before reading years of check-ins.
+    pub fn stored_records_except(&self, kind: &str) -> Result<StoredRecords, StoreError> {
+        let entries = self
+            .store
+            .entries_with_prefix_except(RECORD_PREFIX, &format!("{RECORD_PREFIX}{kind}."))?;
+        Ok(StoredRecords::grouped(entries))
+    }
+
+    /// Like [`Repository::stored_records`], for one kind: one read of that kind's prefix.
+    pub fn stored_records_of(&self, kind: &str) -> Result<StoredRecords, StoreError> {
+        let prefix = format!("{RECORD_PREFIX}{kind}.");
+        Ok(StoredRecords::grouped(
+            self.store.entries_with_prefix(&prefix)?,
+        ))
     }
 
     /// Loads every record of kind `K` in `stored` (from [`Repository::stored_records`]), like

@@ -39,17 +39,30 @@ pub trait KeyValueStore {
     /// [`KeyValueStore::get`] for each; a store that can read many entries at once overrides it (the browser's
     /// adapter reads `localStorage` in one call instead of two calls per key: start-up reads every record).
     fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
-        entries_one_by_one(self, prefix)
+        entries_one_by_one(self, prefix, None)
+    }
+
+    /// Like [`KeyValueStore::entries_with_prefix`], leaving out the keys that start with `except`, whose values are
+    /// then not read at all (start-up reads every record but the years of check-ins before drawing the first page).
+    fn entries_with_prefix_except(
+        &self,
+        prefix: &str,
+        except: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        entries_one_by_one(self, prefix, Some(except))
     }
 }
 
-/// [`KeyValueStore::entries_with_prefix`] the plain way: every key, then each matching value.
+/// [`KeyValueStore::entries_with_prefix`] (or, with `except`, [`KeyValueStore::entries_with_prefix_except`]) the
+/// plain way: every key, then each matching value.
 pub fn entries_one_by_one<S: KeyValueStore + ?Sized>(
     store: &S,
     prefix: &str,
+    except: Option<&str>,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let mut entries = Vec::new();
-    for key in store.keys_with_prefix(prefix)? {
+    let wanted = |key: &String| except.is_none_or(|except| !key.starts_with(except));
+    for key in store.keys_with_prefix(prefix)?.into_iter().filter(wanted) {
         if let Some(value) = store.get(&key)? {
             entries.push((key, value));
         }
@@ -76,6 +89,13 @@ impl<S: KeyValueStore + ?Sized> KeyValueStore for &S {
     fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         (**self).entries_with_prefix(prefix)
     }
+    fn entries_with_prefix_except(
+        &self,
+        prefix: &str,
+        except: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        (**self).entries_with_prefix_except(prefix, except)
+    }
 }
 
 impl<S: KeyValueStore + ?Sized> KeyValueStore for Rc<S> {
@@ -96,6 +116,13 @@ impl<S: KeyValueStore + ?Sized> KeyValueStore for Rc<S> {
     }
     fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         (**self).entries_with_prefix(prefix)
+    }
+    fn entries_with_prefix_except(
+        &self,
+        prefix: &str,
+        except: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        (**self).entries_with_prefix_except(prefix, except)
     }
 }
 

@@ -233,6 +233,58 @@ fn other_kinds_and_other_apps_keys_are_left_alone() {
     assert_eq!(store.snapshot().len(), 2);
 }
 
+/// Start-up reads the small kinds first and the years of check-ins after the first page is drawn: the two partial
+/// reads together hold exactly what one whole read holds, and the first never reads a check-in.
+#[test]
+fn reading_some_kinds_then_the_rest_reads_everything_once() {
+    use waymark_core::plan::PlanStep;
+    let store = MemoryStore::new();
+    let repo = Repository::new(&store);
+    for seed in 1..=3 {
+        repo.save(&check_in(seed, MoodLevel::Good, 100), Timestamp(100))
+            .unwrap();
+    }
+    let step = Record::new(
+        RecordId::from_random_bytes([9; 16]),
+        Timestamp(5),
+        PlanStep::new("Ring the walking group", 1).unwrap(),
+    );
+    repo.save(&step, Timestamp(5)).unwrap();
+    store
+        .set(
+            "waymark.rec.future_kind.6f1c2b9e-3d4a-4b5c-8d6e-7f8091a2b3c4",
+            "{}",
+        )
+        .unwrap();
+    store.set("waymark.settings-not-a-record", "x").unwrap();
+
+    let whole = repo.stored_records().unwrap();
+    let first = repo.stored_records_except(CheckIn::KIND).unwrap();
+    let rest = repo.stored_records_of(CheckIn::KIND).unwrap();
+    assert!(first.of_kind(CheckIn::KIND).is_empty());
+    assert_eq!(first.of_kind(PlanStep::KIND), whole.of_kind(PlanStep::KIND));
+    assert_eq!(first.of_kind("future_kind"), whole.of_kind("future_kind"));
+    assert_eq!(rest.of_kind(CheckIn::KIND).len(), 3);
+    let sorted = |mut entries: Vec<(String, String)>| {
+        entries.sort();
+        entries
+    };
+    assert_eq!(
+        sorted(rest.of_kind(CheckIn::KIND).to_vec()),
+        sorted(whole.of_kind(CheckIn::KIND).to_vec())
+    );
+    assert!(rest.of_kind(PlanStep::KIND).is_empty());
+    // Loading from the partial reads gives the same records as loading from the whole.
+    assert_eq!(
+        repo.load_from::<CheckIn>(&rest, Timestamp(200)).records,
+        repo.load_from::<CheckIn>(&whole, Timestamp(200)).records
+    );
+    assert_eq!(
+        repo.load_from::<PlanStep>(&first, Timestamp(200)).records,
+        vec![step]
+    );
+}
+
 /// One step a tab can take.
 #[derive(Clone, Debug)]
 enum Step {
