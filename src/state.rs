@@ -23,7 +23,12 @@ pub fn repository() -> Repository<LocalStore> {
 
 #[derive(Clone, Copy)]
 pub struct AppState {
+    /// Every check-in, once `check_ins_loaded` says so: a page that shows them calls
+    /// [`AppState::ensure_check_ins_loaded`] first.
     pub check_ins: RwSignal<Collection<CheckIn>>,
+    /// False only between start-up drawing Today and loading the check-ins just after (years of them take tens of
+    /// milliseconds on a phone, and Today shows just the latest).
+    pub check_ins_loaded: RwSignal<bool>,
     /// Tags the person added to their own list.
     pub custom_tags: RwSignal<Collection<CustomTag>>,
     pub questionnaires: RwSignal<Collection<QuestionnaireResponse>>,
@@ -56,6 +61,7 @@ pub fn use_app_state() -> AppState {
 pub fn provide_app_state() -> AppState {
     let state = AppState {
         check_ins: RwSignal::new(Collection::default()),
+        check_ins_loaded: RwSignal::new(false),
         custom_tags: RwSignal::new(Collection::default()),
         questionnaires: RwSignal::new(Collection::default()),
         goals: RwSignal::new(Collection::default()),
@@ -70,7 +76,7 @@ pub fn provide_app_state() -> AppState {
         persisted: RwSignal::new(None),
         sync_queue_error: RwSignal::new(None),
     };
-    state.reload_everything();
+    state.load_at_start();
     provide_context(state);
     listen_to_other_tabs(state);
     service_worker::register(state.update_ready);
@@ -241,40 +247,82 @@ impl AppState {
 
     /// Loads every kind of record from storage again (after an import, or "delete everything").
     pub fn reload_everything(&self) {
+        let repo = repository();
+        self.load_stored(repo.stored_records(), true);
+    }
+
+    /// Start-up: every kind but the check-ins now, and the check-ins just after the first page has been drawn (a page
+    /// that needs them sooner asks for them with [`AppState::ensure_check_ins_loaded`]). In a hidden tab nothing is
+    /// drawn, so everything loads now.
+    fn load_at_start(&self) {
+        let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
+        if hidden {
+            self.reload_everything();
+            return;
+        }
+        let repo = repository();
+        self.load_stored(repo.stored_records_except(CheckIn::KIND), false);
+        let state = *self;
+        // The animation frame comes just before the first paint, and a task queued in it runs after that paint.
+        request_animation_frame(move || {
+            set_timeout(
+                move || state.ensure_check_ins_loaded(),
+                std::time::Duration::ZERO,
+            )
+        });
+    }
+
+    /// Loads the check-ins if start-up has not yet: call it before showing or exporting them.
+    pub fn ensure_check_ins_loaded(&self) {
+        if self.check_ins_loaded.get_untracked() {
+            return;
+        }
         let (repo, now) = (repository(), clock::now());
         let mut problems = Vec::new();
-        // One read of storage for every kind.
-        let stored = match repo.stored_records() {
-            Ok(stored) => stored,
-            Err(error) => {
-                problems.push(Problem {
-                    key: "waymark.rec.".into(),
-                    kind: ProblemKind::ReadFailed(error),
-                });
-                Default::default()
-            }
-        };
-        fn load<K: RecordKind + Send + Sync>(
-            into: RwSignal<Collection<K>>,
-            repo: &Repository<LocalStore>,
-            stored: &repository::StoredRecords,
-            now: waymark_core::Timestamp,
-            problems: &mut Vec<Problem>,
-        ) {
-            let (collection, found) = Collection::load_from(repo, stored, now);
-            problems.extend(found);
-            into.set(collection);
+        match repo.stored_records_of(CheckIn::KIND) {
+            Ok(stored) => load_kind(self.check_ins, &repo, &stored, now, &mut problems),
+            Err(error) => problems.push(Problem {
+                key: format!("{}{}.", repository::RECORD_PREFIX, CheckIn::KIND),
+                kind: ProblemKind::ReadFailed(error),
+            }),
         }
-        load(self.check_ins, &repo, &stored, now, &mut problems);
-        load(self.custom_tags, &repo, &stored, now, &mut problems);
-        load(self.questionnaires, &repo, &stored, now, &mut problems);
-        load(self.goals, &repo, &stored, now, &mut problems);
-        load(self.sessions, &repo, &stored, now, &mut problems);
-        load(self.settings, &repo, &stored, now, &mut problems);
-        load(self.plan_steps, &repo, &stored, now, &mut problems);
-        load(self.staying_well, &repo, &stored, now, &mut problems);
-        load(self.therapy, &repo, &stored, now, &mut problems);
+        if !problems.is_empty() {
+            self.problems.update(|found| found.extend(problems));
+        }
+        self.check_ins_loaded.set(true);
+    }
+
+    /// Puts what was read into every collection, the check-ins only `with_check_ins`; problems found replace the
+    /// ones shown before.
+    fn load_stored(
+        &self,
+        stored: Result<repository::StoredRecords, StoreError>,
+        with_check_ins: bool,
+    ) {
+        let (repo, now) = (repository(), clock::now());
+        let mut problems = Vec::new();
+        let stored = stored.unwrap_or_else(|error| {
+            problems.push(Problem {
+                key: repository::RECORD_PREFIX.into(),
+                kind: ProblemKind::ReadFailed(error),
+            });
+            Default::default()
+        });
+        if with_check_ins {
+            load_kind(self.check_ins, &repo, &stored, now, &mut problems);
+        }
+        load_kind(self.custom_tags, &repo, &stored, now, &mut problems);
+        load_kind(self.questionnaires, &repo, &stored, now, &mut problems);
+        load_kind(self.goals, &repo, &stored, now, &mut problems);
+        load_kind(self.sessions, &repo, &stored, now, &mut problems);
+        load_kind(self.settings, &repo, &stored, now, &mut problems);
+        load_kind(self.plan_steps, &repo, &stored, now, &mut problems);
+        load_kind(self.staying_well, &repo, &stored, now, &mut problems);
+        load_kind(self.therapy, &repo, &stored, now, &mut problems);
         self.problems.set(problems);
+        if with_check_ins {
+            self.check_ins_loaded.set(true);
+        }
     }
 
     /// Re-reads one key another tab (or sync) changed, into the collection of its kind.
@@ -295,6 +343,19 @@ impl AppState {
             self.problems.update(|problems| problems.extend(found));
         }
     }
+}
+
+/// Loads kind `K` from what was read at once into its collection, noting what could not be loaded.
+fn load_kind<K: RecordKind + Send + Sync>(
+    into: RwSignal<Collection<K>>,
+    repo: &Repository<LocalStore>,
+    stored: &repository::StoredRecords,
+    now: waymark_core::Timestamp,
+    problems: &mut Vec<Problem>,
+) {
+    let (collection, found) = Collection::load_from(repo, stored, now);
+    problems.extend(found);
+    into.set(collection);
 }
 
 fn reload_into<K: RecordKind + Send + Sync>(

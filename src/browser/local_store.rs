@@ -10,10 +10,11 @@ use waymark_core::{KeyValueStore, StoreError};
 // JavaScript and handing them over as one string is several times faster than two calls into JavaScript per key.
 #[wasm_bindgen]
 extern "C" {
-    /// Every entry whose key starts with the prefix, as `key NUL value NUL key NUL value…`; `null` when a key or
-    /// value holds a NUL itself. Throws what `localStorage` throws.
+    /// Every entry whose key starts with the prefix (and, when `except` is not empty, not with `except`), as
+    /// `key NUL value NUL key NUL value…`; `null` when a key or value holds a NUL itself. Throws what `localStorage`
+    /// throws.
     #[wasm_bindgen(catch, js_name = waymarkReadEntries)]
-    fn read_entries_joined(prefix: &str) -> Result<Option<String>, JsValue>;
+    fn read_entries_joined(prefix: &str, except: &str) -> Result<Option<String>, JsValue>;
     /// Every key that starts with the prefix, as `key NUL key…`; `null` when a key holds a NUL itself. Throws what
     /// `localStorage` throws.
     #[wasm_bindgen(catch, js_name = waymarkReadKeys)]
@@ -62,6 +63,28 @@ impl LocalStore {
     }
 }
 
+impl LocalStore {
+    /// Entries under `prefix` but not under `except`, in one call to the page's script.
+    fn read_entries(
+        &self,
+        prefix: &str,
+        except: Option<&str>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        Self::raw()?;
+        // An empty `except` leaves nothing out (every key starts with "").
+        let except_or_empty = except.filter(|except| !except.is_empty());
+        match read_entries_joined(prefix, except_or_empty.unwrap_or_default()) {
+            Ok(Some(joined)) => Ok(split_joined(&joined)),
+            // A storage failure is reported as one; anything else (a NUL in some entry, or a page without the
+            // script) reads the plain way.
+            Err(error) if error.is_instance_of::<web_sys::DomException>() => {
+                Err(store_error(error))
+            }
+            Ok(None) | Err(_) => entries_one_by_one(self, prefix, except_or_empty),
+        }
+    }
+}
+
 /// Turns an exception thrown by `localStorage` into a [`StoreError`], recognising a full store by name.
 fn store_error(error: wasm_bindgen::JsValue) -> StoreError {
     match error.dyn_into::<web_sys::DomException>() {
@@ -88,16 +111,15 @@ impl KeyValueStore for LocalStore {
     }
 
     fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
-        Self::raw()?;
-        match read_entries_joined(prefix) {
-            Ok(Some(joined)) => Ok(split_joined(&joined)),
-            // A storage failure is reported as one; anything else (a NUL in some entry, or a page without the
-            // script) reads the plain way.
-            Err(error) if error.is_instance_of::<web_sys::DomException>() => {
-                Err(store_error(error))
-            }
-            Ok(None) | Err(_) => entries_one_by_one(self, prefix),
-        }
+        self.read_entries(prefix, None)
+    }
+
+    fn entries_with_prefix_except(
+        &self,
+        prefix: &str,
+        except: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        self.read_entries(prefix, Some(except))
     }
 
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {

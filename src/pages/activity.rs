@@ -19,6 +19,7 @@ const RECENT_SESSIONS: usize = 30;
 pub fn ActivityPage() -> impl IntoView {
     set_page_title("Activity");
     let state = use_app_state();
+    state.ensure_check_ins_loaded();
     let today = clock::today();
     let logged = RwSignal::new(None::<String>);
     let editing = RwSignal::new(None::<RecordId>);

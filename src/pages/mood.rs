@@ -10,6 +10,7 @@ use leptos_router::components::A;
 pub fn MoodPage() -> impl IntoView {
     set_page_title("Mood");
     let state = use_app_state();
+    state.ensure_check_ins_loaded();
     // Built once per change to the check-ins; every section reads it.
     let days = Memo::new(move |_| state.mood_days());
     let has_check_ins = move || days.with(|d| d.check_in_count() > 0);

@@ -17,6 +17,7 @@ use waymark_core::csv_export;
 pub fn MyDataPage() -> impl IntoView {
     set_page_title("My data");
     let state = use_app_state();
+    state.ensure_check_ins_loaded();
     let sync = use_sync();
     // Re-read whenever problems change (loading sets data aside and reports it there).
     // Reading every key is slow with years of data: once, and again whenever problems change.

@@ -17,6 +17,7 @@ const DEFAULT_DAYS: i32 = 91;
 pub fn SummaryPage() -> impl IntoView {
     set_page_title("Summary for an appointment");
     let state = use_app_state();
+    state.ensure_check_ins_loaded();
     let today = clock::today();
     let from = RwSignal::new(today.add_days(-DEFAULT_DAYS));
     let to = RwSignal::new(today);

@@ -57,6 +57,8 @@ pub fn TodayPage() -> impl IntoView {
             }
         })
     };
+    // The latest check-in and the gentle note below need the check-ins, loaded just after Today is first drawn: until
+    // then both show nothing.
     // A gentle note when the last check-in was a few days ago.
     let days_since_check_in = move || {
         state.check_ins.with(|c| {
@@ -66,7 +68,11 @@ pub fn TodayPage() -> impl IntoView {
                 .map(|at| today.days_since(local_date(at, &clock::BrowserZone)))
         })
     };
+    // Needs the oldest record of all, so waits for the check-ins (loaded just after Today is first drawn).
     let backup_nudge = move || {
+        if !state.check_ins_loaded.get() {
+            return false;
+        }
         let oldest = state.oldest_record();
         state
             .settings

@@ -153,3 +153,72 @@ test.describe("start-up reads storage in one call", () => {
     expect(aside.key).toBe(key);
   });
 });
+
+test.describe("start-up draws Today before reading years of check-ins", () => {
+  /** Stores `days` check-ins, one a day at noon going back from yesterday, the newest "Good" and the rest "Low". */
+  async function storeCheckIns(page: import("@playwright/test").Page, days: number) {
+    await page.evaluate((days) => {
+      const noon = new Date();
+      noon.setHours(12, 0, 0, 0);
+      for (let day = 1; day <= days; day++) {
+        const at = noon.getTime() - day * 86_400_000;
+        const id = `${day.toString(16).padStart(8, "0")}-0000-4000-8000-000000000000`;
+        const data = { mood: day === 1 ? "good" : "low", at, note: `Day ${day}`, tags: ["slept badly"] };
+        localStorage.setItem(`waymark.rec.mood_check_in.${id}`, JSON.stringify({ v: 2, record: { id, created: at, updated: at, deleted: false, data } }));
+      }
+    }, days);
+  }
+
+  test("a page that lists the check-ins never shows them missing while they load", async ({ page }) => {
+    await openApp(page, "/");
+    await storeCheckIns(page, 400);
+    // Notes every time the Mood page says there are no check-ins, from the first moment of each load.
+    await page.addInitScript(() => {
+      new MutationObserver(() => {
+        if (document.body?.innerText.includes("No check-ins yet")) (window as any).__sawNone = true;
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    });
+    await page.goto("/mood");
+    await waitForApp(page);
+    await expect(page.locator(".history-day").first()).toContainText("Good");
+    await expect(page.locator("svg.chart")).toBeVisible();
+    expect(await page.evaluate(() => (window as any).__sawNone ?? false)).toBe(false);
+  });
+
+  test("Today shows the latest check-in once loaded, and a check-in made at once is kept with the rest", async ({ page }) => {
+    await openApp(page, "/");
+    await storeCheckIns(page, 400);
+    await page.reload();
+    await waitForApp(page);
+    // Tapped as soon as Today is drawn: possibly before the check-ins have loaded.
+    await checkInButton(page, "Okay").click();
+    await expect(page.getByRole("status").filter({ hasText: "Saved: Okay" })).toBeVisible();
+    await expect(page.getByText(/Your last check-in: Okay,/)).toBeVisible();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Mood" }).click();
+    await expect(moodEntries(page).first()).toContainText("Okay");
+    await expect(page.locator(".history-day").nth(1)).toContainText("Good");
+    const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("waymark.rec.mood_check_in.")).length);
+    expect(stored).toBe(401);
+  });
+
+  test("an unreadable record of another kind is set aside and the rest still load", async ({ page }) => {
+    await openApp(page, "/");
+    await storeCheckIns(page, 3);
+    // Start-up reads every kind but the check-ins first: a NUL there makes it read key by key, leaving them out.
+    const key = "waymark.rec.plan_step.2f1c2b9e-3d4a-4b5c-8d6e-7f8091a2b3c4";
+    const odd = `{"v":1,"record":"\u0000"}`;
+    await page.evaluate(([key, odd]) => localStorage.setItem(key, odd), [key, odd]);
+    await page.reload();
+    await waitForApp(page);
+    await expect(page.getByText(/Your last check-in: Good,/)).toBeVisible();
+    await expect(page.getByText("Some saved data could not be read. It has been kept safe, not deleted.")).toBeVisible();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Mood" }).click();
+    await expect(page.locator(".history-day")).toHaveCount(3);
+    const aside = await page.evaluate(() => {
+      const asideKey = Object.keys(localStorage).find((k) => k.startsWith("waymark.aside."))!;
+      return JSON.parse(localStorage.getItem(asideKey)!);
+    });
+    expect(aside.key).toBe(key);
+    expect(aside.raw).toBe(odd);
+  });
+});
