@@ -5,6 +5,7 @@ use crate::sync::use_sync;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
+use waymark_core::sync::codes::JOIN_PARAMETER;
 
 /// Where the sync screen is.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,7 +42,7 @@ pub const STEP_HEADING: &str = "sync-step";
 pub fn SyncPage() -> impl IntoView {
     set_page_title("Sync between my devices");
     let sync = use_sync();
-    let join_code = use_query_map().with_untracked(|q| q.get("join"));
+    let join_code = use_query_map().with_untracked(|q| q.get(JOIN_PARAMETER));
     let first = if sync.is_on() {
         Step::Manage
     } else if join_code.is_some() {
