@@ -101,13 +101,6 @@ pub fn TodayPage() -> impl IntoView {
                 .filter(|days| *days >= 2)
                 .map(|days| view! { <p class="gentle">{format!("You last checked in {days} days ago. Whenever you are ready.")}</p> })
         }}
-        <Show when=backup_nudge>
-            <section class="card" aria-labelledby="today-backup">
-                <h2 id="today-backup">"Keep a copy of your data"</h2>
-                <p>"It has been a while since you saved a backup. A backup file keeps your data safe if you change phone."</p>
-                <A href="/data" attr:class="button-link quiet">"Go to My data"</A>
-            </section>
-        </Show>
         <section class="card" aria-labelledby="today-activity">
             <h2 id="today-activity">"This week's activity"</h2>
             {move || this_week().into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
@@ -137,5 +130,13 @@ pub fn TodayPage() -> impl IntoView {
             }}
             <A href="/plan" attr:class="button-link quiet">"Open my plan"</A>
         </section>
+        // Last: it can appear a moment after the rest (it waits for the check-ins), and must not push the page down.
+        <Show when=backup_nudge>
+            <section class="card" aria-labelledby="today-backup">
+                <h2 id="today-backup">"Keep a copy of your data"</h2>
+                <p>"It has been a while since you saved a backup. A backup file keeps your data safe if you change phone."</p>
+                <A href="/data" attr:class="button-link quiet">"Go to My data"</A>
+            </section>
+        </Show>
     }
 }

@@ -171,3 +171,25 @@ test("Today notes gently when the last check-in was days ago", async ({ page }) 
   await waitForApp(page);
   await expect(page.getByText("You last checked in 4 days ago.")).toBeVisible();
 });
+
+test("Today suggests a backup when the data is a month old and none was made, and stops once one is", async ({ page }) => {
+  await openApp(page, "/");
+  await page.evaluate(() => {
+    const at = Date.now() - 40 * 86_400_000;
+    const id = "7f1c2b9e-3d4a-4b5c-8d6e-7f8091a2b3c4";
+    localStorage.setItem(`waymark.rec.mood_check_in.${id}`, JSON.stringify({ v: 2, record: { id, created: at, updated: at, deleted: false, data: { mood: "okay", at, note: "", tags: [] } } }));
+  });
+  await page.reload();
+  await waitForApp(page);
+  const nudge = page.getByRole("region", { name: "Keep a copy of your data" });
+  await expect(nudge).toBeVisible();
+  // It comes last on Today, so appearing a moment after the rest (it waits for the check-ins) moves nothing.
+  const last = await page.locator("main > *").last().getAttribute("aria-labelledby");
+  expect(last).toBe("today-backup");
+  await nudge.getByRole("link", { name: "Go to My data" }).click();
+  await download(page, () => page.getByRole("button", { name: "Download a backup" }).click());
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Today" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Today" })).toBeVisible();
+  await expect(page.getByText("Your last check-in: Okay,")).toBeVisible();
+  await expect(nudge).toHaveCount(0);
+});
