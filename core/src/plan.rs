@@ -241,6 +241,24 @@ impl PlanStep {
         Ok(())
     }
 
+    /// Removes the first note equal to `note` (notes have no id: two equal notes are the same to the person) and
+    /// says where it was, for [`PlanStep::restore_note`]; `None` when the step has no such note.
+    pub fn remove_note(&mut self, note: &StepNote) -> Option<usize> {
+        let at = self.notes.iter().position(|n| n == note)?;
+        self.notes.remove(at);
+        Some(at)
+    }
+
+    /// Puts a removed note back where it was (or last, if the list has since become shorter), unless the step
+    /// has meanwhile filled up with notes.
+    pub fn restore_note(&mut self, at: usize, note: StepNote) -> Result<(), PlanError> {
+        if self.notes.len() >= MAX_NOTES {
+            return Err(PlanError::TooManyNotes);
+        }
+        self.notes.insert(at.min(self.notes.len()), note);
+        Ok(())
+    }
+
     /// How the due date compares with `today`. Done and not-needed steps are never due or overdue.
     pub fn due_state(&self, today: LocalDate) -> DueState {
         match self.due {
@@ -1022,6 +1040,39 @@ mod tests {
         );
         assert_eq!(step.notes.len(), MAX_NOTES);
         assert!(PlanError::NoteTooLong.to_string().contains("500"));
+    }
+
+    #[test]
+    fn a_removed_note_goes_back_where_it_was() {
+        let today = date("2026-11-21");
+        let mut step = PlanStep::new("Ring the housing office", 0).unwrap();
+        for text in ["Left a message", "They called back", "Left a message"] {
+            step.add_note(today, text).unwrap();
+        }
+        let before = step.clone();
+        let message = step.notes[0].clone();
+        assert_eq!(step.remove_note(&message), Some(0));
+        assert_eq!(step.notes.len(), 2);
+        assert_eq!(step.notes[0].text, "They called back");
+        step.restore_note(0, message.clone()).unwrap();
+        assert_eq!(step, before);
+        let absent = StepNote {
+            on: today,
+            text: "Never written".to_owned(),
+        };
+        assert_eq!(step.remove_note(&absent), None);
+        assert_eq!(step, before);
+        // Put back last when the list has become shorter meanwhile.
+        let called = step.notes[1].clone();
+        assert_eq!(step.remove_note(&called), Some(1));
+        step.notes.clear();
+        step.restore_note(1, called.clone()).unwrap();
+        assert_eq!(step.notes, [called]);
+        // Not past the limit.
+        while step.notes.len() < MAX_NOTES {
+            step.add_note(today, "Left a message").unwrap();
+        }
+        assert_eq!(step.restore_note(0, message), Err(PlanError::TooManyNotes));
     }
 
     #[test]

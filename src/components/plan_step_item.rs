@@ -1,8 +1,8 @@
 use crate::browser::clock;
 use crate::state::use_app_state;
 use leptos::prelude::*;
-use waymark_core::Record;
-use waymark_core::plan::{DueState, PlanStep, StepStatus};
+use waymark_core::plan::{DueState, PlanStep, StepNote, StepStatus};
+use waymark_core::{Record, RecordId};
 
 const STATUSES: [StepStatus; 5] = [
     StepStatus::ToDo,
@@ -11,6 +11,17 @@ const STATUSES: [StepStatus; 5] = [
     StepStatus::Done,
     StepStatus::NotNeeded,
 ];
+
+/// A note just removed from a step, kept so that the person can put it back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RemovedNote {
+    pub step: RecordId,
+    /// The step's words, to say which step the note came from.
+    pub what: String,
+    /// Where it was in the step's notes.
+    pub at: usize,
+    pub note: StepNote,
+}
 
 /// One next step: what to do, its service's contacts, status, date, a dated notes log, and moving it up or down.
 #[component]
@@ -21,6 +32,8 @@ pub fn PlanStepItem(
     on_move: Callback<(Record<PlanStep>, i32)>,
     first: bool,
     last: bool,
+    /// Set when a note is removed here; the page offers to undo it.
+    removed_note: RwSignal<Option<RemovedNote>>,
 ) -> impl IntoView {
     let state = use_app_state();
     let today = clock::today();
@@ -39,6 +52,25 @@ pub fn PlanStepItem(
     let set_status = change.clone();
     let set_due = change.clone();
     let add_note = change.clone();
+    let remove_note = {
+        let (change, step, id) = (change.clone(), record.data.clone(), record.id.clone());
+        move |note: StepNote| {
+            let Some(at) = step.clone().remove_note(&note) else {
+                return;
+            };
+            let gone = note.clone();
+            if change(Box::new(move |s| {
+                s.remove_note(&gone);
+            })) {
+                removed_note.set(Some(RemovedNote {
+                    step: id.clone(),
+                    what: step.what.clone(),
+                    at,
+                    note,
+                }));
+            }
+        }
+    };
     let remove = {
         let record = record.clone();
         move |_| {
@@ -122,7 +154,25 @@ pub fn PlanStepItem(
                                 .notes
                                 .iter()
                                 .rev()
-                                .map(|n| view! { <li><span class="hint">{clock::format_short_date(n.on)}</span> " " {n.text.clone()}</li> })
+                                .map(|n| {
+                                    let (remove_note, note) = (remove_note.clone(), n.clone());
+                                    view! {
+                                        <li>
+                                            <span class="hint">{clock::format_short_date(n.on)}</span>
+                                            " "
+                                            {n.text.clone()}
+                                            " "
+                                            <button
+                                                type="button"
+                                                class="button-quiet"
+                                                aria-label=format!("Remove note: {}", n.text)
+                                                on:click=move |_| remove_note(note.clone())
+                                            >
+                                                "Remove note"
+                                            </button>
+                                        </li>
+                                    }
+                                })
                                 .collect_view()}
                         </ul>
                     }

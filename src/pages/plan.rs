@@ -2,7 +2,7 @@ use crate::app::set_page_title;
 use crate::browser::clock;
 use crate::components::continuing_care::ContinuingCareCard;
 use crate::components::get_back_in::{AfterTherapyText, GetBackIn};
-use crate::components::plan_step_item::PlanStepItem;
+use crate::components::plan_step_item::{PlanStepItem, RemovedNote};
 use crate::state::use_app_state;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -30,6 +30,28 @@ pub fn PlanPage() -> impl IntoView {
     let new_due = RwSignal::new(None::<waymark_core::calendar::LocalDate>);
     let error = RwSignal::new(None::<String>);
     let ended_text = RwSignal::new(clock::today().to_string());
+    let removed_note = RwSignal::new(None::<RemovedNote>);
+    let undo_remove_note = move |_| {
+        let Some(removed) = removed_note.get_untracked() else {
+            return;
+        };
+        let Some(mut record) = state
+            .plan_steps
+            .with_untracked(|c| c.get(&removed.step).cloned())
+        else {
+            return;
+        };
+        let mut put_back = Ok(());
+        record.edit(clock::now(), |s| {
+            put_back = s.restore_note(removed.at, removed.note)
+        });
+        match put_back {
+            Err(problem) => error.set(Some(problem.to_string())),
+            Ok(()) if state.save_plan_step(record) => removed_note.set(None),
+            // Not saved: the banner says why, and Undo stays.
+            Ok(()) => {}
+        }
+    };
 
     let ordered = move || {
         state.plan_steps.with(|c| {
@@ -108,6 +130,14 @@ pub fn PlanPage() -> impl IntoView {
             >
                 {FILTERS.map(|(label, _)| view! { <option value=label>{label}</option> })}
             </select>
+            <div class="history-status">
+                <p role="status">
+                    {move || removed_note.get().map(|r| format!("Note removed from “{}”.", r.what))}
+                </p>
+                <Show when=move || removed_note.get().is_some()>
+                    <button type="button" class="button-quiet" on:click=undo_remove_note>"Undo"</button>
+                </Show>
+            </div>
             {move || {
                 let steps = shown();
                 if steps.is_empty() {
@@ -120,7 +150,7 @@ pub fn PlanPage() -> impl IntoView {
                             .into_iter()
                             .enumerate()
                             .map(|(i, record)| {
-                                view! { <PlanStepItem record=record on_move=move_step first=i == 0 last=i + 1 == count/> }
+                                view! { <PlanStepItem record=record on_move=move_step first=i == 0 last=i + 1 == count removed_note=removed_note/> }
                             })
                             .collect_view()}
                     </ol>

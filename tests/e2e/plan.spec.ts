@@ -155,3 +155,30 @@ test("the plan works offline, and axe finds nothing on the plan screens", async 
     }
   }
 });
+
+test("a note on a step can be removed, and put back with Undo", async ({ page }) => {
+  await openApp(page, "/plan");
+  await page.getByLabel("What will you do?").fill("Ring the housing office");
+  await page.getByRole("button", { name: "Add step" }).click();
+  const step = page.locator("li.plan-step").filter({ hasText: "Ring the housing office" });
+  for (const note of ["Left a message", "Wrote my neighbour's number here by mistake", "They will call back"]) {
+    await step.getByLabel("Add a note").fill(note);
+    await step.getByRole("button", { name: "Add note" }).click();
+    await expect(step.locator(".step-notes li").filter({ hasText: note })).toHaveCount(1);
+  }
+  await step.getByRole("button", { name: "Remove note: Wrote my neighbour's number here by mistake" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Note removed from “Ring the housing office”." })).toBeVisible();
+  await expect(step.locator(".step-notes li")).toHaveCount(2);
+  // Undo puts it back in its place.
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(step.locator(".step-notes li")).toHaveText([/They will call back/, /by mistake/, /Left a message/]);
+  await step.getByRole("button", { name: "Remove note: Wrote my neighbour's number here by mistake" }).click();
+  await expect(step.locator(".step-notes li")).toHaveCount(2);
+  // Gone for good after a reload, and nowhere in storage.
+  await page.reload();
+  await waitForApp(page);
+  await expect(step.locator(".step-notes li")).toHaveText([/They will call back/, /Left a message/]);
+  const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("waymark.rec.plan_step.")).map((k) => localStorage.getItem(k)).join(""));
+  expect(stored).not.toContain("by mistake");
+  expect(stored).toContain("Left a message");
+});
