@@ -46,6 +46,27 @@ export function checkInButton(page: Page, mood: string) {
   return page.getByRole("group", { name: "How are you feeling right now?" }).getByRole("button", { name: mood, exact: true });
 }
 
+/** A check-in as an earlier visit would have stored it: `daysAgo` days before now, "okay" with no note unless said. */
+export interface StoredCheckIn {
+  daysAgo: number;
+  mood?: string;
+  note?: string;
+  tags?: string[];
+}
+
+/** Writes check-ins straight into storage (current schema, ids made from their place in the list); the app reads
+ * them on its next load. */
+export async function storeCheckIns(page: Page, checkIns: StoredCheckIn[]) {
+  await page.evaluate((checkIns) => {
+    checkIns.forEach(({ daysAgo, mood = "okay", note = "", tags = [] }, n) => {
+      const at = Date.now() - daysAgo * 86_400_000;
+      const id = `${(n + 1).toString(16).padStart(8, "0")}-0000-4000-8000-000000000000`;
+      const record = { id, created: at, updated: at, deleted: false, data: { mood, at, note, tags } };
+      localStorage.setItem(`waymark.rec.mood_check_in.${id}`, JSON.stringify({ v: 2, record }));
+    });
+  }, checkIns);
+}
+
 export function moodEntries(page: Page) {
   return page.locator(".entry-list li");
 }

@@ -2,7 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import ICAL from "ical.js";
 import { readFileSync, writeFileSync } from "node:fs";
-import { answerQuestionnaires, checkInButton, notAtAll, openApp, waitForApp } from "./app";
+import { answerQuestionnaires, checkInButton, notAtAll, openApp, storeCheckIns, waitForApp } from "./app";
 
 const wcag22aa = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
 
@@ -162,11 +162,7 @@ test("the summary for an appointment renders for print, and My data passes axe",
 
 test("Today notes gently when the last check-in was days ago", async ({ page }) => {
   await openApp(page, "/");
-  await page.evaluate(() => {
-    const at = Date.now() - 4 * 86_400_000;
-    const id = "6f1c2b9e-3d4a-4b5c-8d6e-7f8091a2b3c4";
-    localStorage.setItem(`waymark.rec.mood_check_in.${id}`, JSON.stringify({ v: 2, record: { id, created: at, updated: at, deleted: false, data: { mood: "okay", at, note: "", tags: [] } } }));
-  });
+  await storeCheckIns(page, [{ daysAgo: 4 }]);
   await page.reload();
   await waitForApp(page);
   await expect(page.getByText("You last checked in 4 days ago.")).toBeVisible();
@@ -174,11 +170,7 @@ test("Today notes gently when the last check-in was days ago", async ({ page }) 
 
 test("Today suggests a backup when the data is a month old and none was made, and stops once one is", async ({ page }) => {
   await openApp(page, "/");
-  await page.evaluate(() => {
-    const at = Date.now() - 40 * 86_400_000;
-    const id = "7f1c2b9e-3d4a-4b5c-8d6e-7f8091a2b3c4";
-    localStorage.setItem(`waymark.rec.mood_check_in.${id}`, JSON.stringify({ v: 2, record: { id, created: at, updated: at, deleted: false, data: { mood: "okay", at, note: "", tags: [] } } }));
-  });
+  await storeCheckIns(page, [{ daysAgo: 40 }]);
   await page.reload();
   await waitForApp(page);
   const nudge = page.getByRole("region", { name: "Keep a copy of your data" });

@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { checkInButton, moodEntries, openApp, waitForApp } from "./app";
+import { expect, test, type Page } from "@playwright/test";
+import { checkInButton, moodEntries, openApp, storeCheckIns, waitForApp } from "./app";
 
 test("a check-in is saved with one tap and survives a reload", async ({ page }) => {
   await openApp(page, "/");
@@ -155,23 +155,16 @@ test.describe("start-up reads storage in one call", () => {
 });
 
 test.describe("start-up draws Today before reading years of check-ins", () => {
-  /** Stores `days` check-ins, one a day at noon going back from yesterday, the newest "Good" and the rest "Low". */
-  async function storeCheckIns(page: import("@playwright/test").Page, days: number) {
-    await page.evaluate((days) => {
-      const noon = new Date();
-      noon.setHours(12, 0, 0, 0);
-      for (let day = 1; day <= days; day++) {
-        const at = noon.getTime() - day * 86_400_000;
-        const id = `${day.toString(16).padStart(8, "0")}-0000-4000-8000-000000000000`;
-        const data = { mood: day === 1 ? "good" : "low", at, note: `Day ${day}`, tags: ["slept badly"] };
-        localStorage.setItem(`waymark.rec.mood_check_in.${id}`, JSON.stringify({ v: 2, record: { id, created: at, updated: at, deleted: false, data } }));
-      }
-    }, days);
-  }
+  /** One check-in a day going back from yesterday, the newest "Good" and the rest "Low". */
+  const storeDays = (page: Page, days: number) =>
+    storeCheckIns(
+      page,
+      Array.from({ length: days }, (_, n) => ({ daysAgo: n + 1, mood: n === 0 ? "good" : "low", note: `Day ${n + 1}`, tags: ["slept badly"] })),
+    );
 
   test("a page that lists the check-ins never shows them missing while they load", async ({ page }) => {
     await openApp(page, "/");
-    await storeCheckIns(page, 400);
+    await storeDays(page, 400);
     // Notes every time the Mood page says there are no check-ins, from the first moment of each load.
     await page.addInitScript(() => {
       new MutationObserver(() => {
@@ -187,7 +180,7 @@ test.describe("start-up draws Today before reading years of check-ins", () => {
 
   test("Today shows the latest check-in once loaded, and a check-in made at once is kept with the rest", async ({ page }) => {
     await openApp(page, "/");
-    await storeCheckIns(page, 400);
+    await storeDays(page, 400);
     await page.reload();
     await waitForApp(page);
     // Tapped as soon as Today is drawn: possibly before the check-ins have loaded.
@@ -203,7 +196,7 @@ test.describe("start-up draws Today before reading years of check-ins", () => {
 
   test("an unreadable record of another kind is set aside and the rest still load", async ({ page }) => {
     await openApp(page, "/");
-    await storeCheckIns(page, 3);
+    await storeDays(page, 3);
     // Start-up reads every kind but the check-ins first: a NUL there makes it read key by key, leaving them out.
     const key = "waymark.rec.plan_step.2f1c2b9e-3d4a-4b5c-8d6e-7f8091a2b3c4";
     const odd = `{"v":1,"record":"\u0000"}`;
