@@ -152,3 +152,14 @@ build_server() {
   say "building the server (release)"
   (cd "$ROOT" && cargo build --release --locked -p waymark-server)
 }
+
+# Where cargo put the release binaries: CARGO_TARGET_DIR if set (a relative one is taken from the repository, where
+# build_server runs cargo), else target/.
+release_dir() {
+  local target="${CARGO_TARGET_DIR:-target}"
+  case "$target" in
+    /*) ;;
+    *) target="$ROOT/$target" ;;
+  esac
+  echo "$target/release"
+}

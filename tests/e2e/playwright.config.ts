@@ -10,6 +10,9 @@ export const baseURL = `http://127.0.0.1:${port}`;
 // The sync server's store: a fresh one for every run, which the server creates (scripts/test points TMPDIR at a
 // folder of its own that it removes afterwards).
 const dataDir = join(tmpdir(), `waymark-sync-${port}-${process.pid}`);
+// The release server scripts/test built: under CARGO_TARGET_DIR when set (a relative one is taken from the repository,
+// where scripts/setup.sh runs cargo), else target/.
+export const serverBinary = resolve(root, process.env.CARGO_TARGET_DIR ?? "target", "release", "waymark-server");
 
 export const chromiumArgs = [
   "--no-sandbox",
@@ -48,7 +51,7 @@ export default defineConfig({
     // Behind a (pretend) proxy: the sync tests give each simulated person an address of their own in
     // X-Forwarded-For (sync.spec.ts), as people on different networks have, so that the server's real per-address
     // limits (5 new spaces in 2 minutes) apply to each; requests without the header count by their own address.
-    command: `"${root}/target/release/waymark-server" --dist "${root}/dist" --addr 127.0.0.1:${port} --data-dir "${dataDir}" --behind-proxy`,
+    command: `"${serverBinary}" --dist "${root}/dist" --addr 127.0.0.1:${port} --data-dir "${dataDir}" --behind-proxy`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     stdout: "ignore",

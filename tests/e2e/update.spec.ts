@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitForApp, waitForServiceWorker } from "./app";
+import { serverBinary } from "./playwright.config";
 
 // Deploys a "new version" by serving a copy of the build whose service worker has changed, as a real deploy would.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -12,7 +13,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 async function startServer(dist: string, data: string, port: number): Promise<ChildProcess> {
   // Each test's server has its own sync store (two tests sharing one SQLite file can fail to start).
   const args = ["--dist", dist, "--addr", `127.0.0.1:${port}`, "--data-dir", data];
-  const server = spawn(join(root, "target/release/waymark-server"), args, { stdio: "ignore" });
+  const server = spawn(serverBinary, args, { stdio: "ignore" });
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return server;
