@@ -54,13 +54,14 @@ pub trait KeyValueStore {
 }
 
 /// [`KeyValueStore::entries_with_prefix`] (or, with `except`, [`KeyValueStore::entries_with_prefix_except`]) the
-/// plain way: every key, then each matching value.
+/// plain way: every key, then each matching value. An empty `except` leaves nothing out, as in the browser's reader.
 pub fn entries_one_by_one<S: KeyValueStore + ?Sized>(
     store: &S,
     prefix: &str,
     except: Option<&str>,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let mut entries = Vec::new();
+    let except = except.filter(|except| !except.is_empty());
     let wanted = |key: &String| except.is_none_or(|except| !key.starts_with(except));
     for key in store.keys_with_prefix(prefix)?.into_iter().filter(wanted) {
         if let Some(value) = store.get(&key)? {
@@ -210,6 +211,31 @@ impl KeyValueStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_except_leave_out_only_what_they_name() {
+        let store = MemoryStore::new();
+        for key in ["w.a.1", "w.b.1", "w.b.2", "other"] {
+            store.set(key, key).unwrap();
+        }
+        let keys = |entries: Vec<(String, String)>| {
+            let mut keys: Vec<String> = entries.into_iter().map(|(key, _)| key).collect();
+            keys.sort();
+            keys
+        };
+        assert_eq!(
+            keys(store.entries_with_prefix_except("w.", "w.b.").unwrap()),
+            ["w.a.1"]
+        );
+        assert_eq!(
+            keys(store.entries_with_prefix_except("w.", "").unwrap()),
+            ["w.a.1", "w.b.1", "w.b.2"]
+        );
+        assert_eq!(
+            keys(store.entries_with_prefix_except("w.", "x.").unwrap()),
+            keys(store.entries_with_prefix("w.").unwrap())
+        );
+    }
 
     #[test]
     fn quota_refuses_the_write_and_keeps_what_was_there() {

@@ -259,7 +259,23 @@ fn reading_some_kinds_then_the_rest_reads_everything_once() {
     store.set("waymark.settings-not-a-record", "x").unwrap();
 
     let whole = repo.stored_records().unwrap();
-    let first = repo.stored_records_except(CheckIn::KIND).unwrap();
+    let reads = ReadLog {
+        store: &store,
+        read: Default::default(),
+    };
+    let first = Repository::new(&reads)
+        .stored_records_except(CheckIn::KIND)
+        .unwrap();
+    let check_in_prefix = format!("waymark.rec.{}.", CheckIn::KIND);
+    assert!(
+        !reads
+            .read
+            .borrow()
+            .iter()
+            .any(|key| key.starts_with(&check_in_prefix)),
+        "the first read never reads a check-in: {:?}",
+        reads.read.borrow()
+    );
     let rest = repo.stored_records_of(CheckIn::KIND).unwrap();
     assert!(first.of_kind(CheckIn::KIND).is_empty());
     assert_eq!(first.of_kind(PlanStep::KIND), whole.of_kind(PlanStep::KIND));
@@ -283,6 +299,28 @@ fn reading_some_kinds_then_the_rest_reads_everything_once() {
         repo.load_from::<PlanStep>(&first, Timestamp(200)).records,
         vec![step]
     );
+}
+
+/// A store that notes every key whose value is read.
+struct ReadLog<'a> {
+    store: &'a MemoryStore,
+    read: std::cell::RefCell<Vec<String>>,
+}
+
+impl KeyValueStore for ReadLog<'_> {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.read.borrow_mut().push(key.to_owned());
+        self.store.get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.store.set(key, value)
+    }
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.store.remove(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        self.store.keys()
+    }
 }
 
 /// One step a tab can take.
