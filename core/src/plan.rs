@@ -249,6 +249,11 @@ impl PlanStep {
         Some(at)
     }
 
+    /// How many of the step's notes are equal to `note`.
+    pub fn copies_of_note(&self, note: &StepNote) -> usize {
+        self.notes.iter().filter(|n| *n == note).count()
+    }
+
     /// Puts a removed note back where it was (or last, if the list has since become shorter), unless the step
     /// has meanwhile filled up with notes.
     pub fn restore_note(&mut self, at: usize, note: StepNote) -> Result<(), PlanError> {
@@ -1051,7 +1056,9 @@ mod tests {
         }
         let before = step.clone();
         let message = step.notes[0].clone();
+        assert_eq!(step.copies_of_note(&message), 2);
         assert_eq!(step.remove_note(&message), Some(0));
+        assert_eq!(step.copies_of_note(&message), 1);
         assert_eq!(step.notes.len(), 2);
         assert_eq!(step.notes[0].text, "They called back");
         step.restore_note(0, message.clone()).unwrap();

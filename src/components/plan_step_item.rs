@@ -21,6 +21,8 @@ pub struct RemovedNote {
     /// Where it was in the step's notes.
     pub at: usize,
     pub note: StepNote,
+    /// How many equal notes the step still held once it was removed (more later means it is back already).
+    pub copies_left: usize,
 }
 
 /// One next step: what to do, its service's contacts, status, date, a dated notes log, and moving it up or down.
@@ -59,14 +61,23 @@ pub fn PlanStepItem(
                 return;
             };
             let gone = note.clone();
-            if change(Box::new(move |s| {
+            if !change(Box::new(move |s| {
                 s.remove_note(&gone);
             })) {
+                return;
+            }
+            // Saved, but another tab may have saved a newer copy of the step first, which was kept: say "removed" only
+            // if the note really went.
+            let copies_left = state
+                .plan_steps
+                .with_untracked(|c| c.get(&id).map_or(0, |r| r.data.copies_of_note(&note)));
+            if copies_left < step.copies_of_note(&note) {
                 removed_note.set(Some(RemovedNote {
                     step: id.clone(),
                     what: step.what.clone(),
                     at,
                     note,
+                    copies_left,
                 }));
             }
         }
@@ -76,7 +87,14 @@ pub fn PlanStepItem(
         move |_| {
             let mut record = record.clone();
             record.delete(clock::now());
-            state.save_plan_step(record);
+            if state.save_plan_step(record.clone()) {
+                // A note removed from this step can no longer be put back.
+                removed_note.update(|removed| {
+                    if removed.as_ref().is_some_and(|r| r.step == record.id) {
+                        *removed = None;
+                    }
+                });
+            }
         }
     };
     let due_words = match (step.due, step.due_state(today)) {

@@ -38,9 +38,20 @@ pub fn PlanPage() -> impl IntoView {
         let Some(mut record) = state
             .plan_steps
             .with_untracked(|c| c.get(&removed.step).cloned())
+            .filter(|r| !r.deleted)
         else {
+            error.set(Some(format!(
+                "The step “{}” has been removed, so its note cannot be put back.",
+                removed.what
+            )));
+            removed_note.set(None);
             return;
         };
+        // Put back already (by another tab, or sync): nothing to do.
+        if record.data.copies_of_note(&removed.note) > removed.copies_left {
+            removed_note.set(None);
+            return;
+        }
         let mut put_back = Ok(());
         record.edit(clock::now(), |s| {
             put_back = s.restore_note(removed.at, removed.note)

@@ -181,4 +181,10 @@ test("a note on a step can be removed, and put back with Undo", async ({ page })
   const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("waymark.rec.plan_step.")).map((k) => localStorage.getItem(k)).join(""));
   expect(stored).not.toContain("by mistake");
   expect(stored).toContain("Left a message");
+  // Once the step itself is removed, its note cannot be put back: no Undo is left offering to.
+  await step.getByRole("button", { name: "Remove note: Left a message" }).click();
+  await expect(page.getByRole("button", { name: "Undo" })).toBeVisible();
+  await step.getByRole("button", { name: "Remove", exact: true }).click();
+  await expect(page.locator("li.plan-step")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Undo" })).toHaveCount(0);
 });

@@ -181,10 +181,20 @@ test.describe("start-up draws Today before reading years of check-ins", () => {
   test("Today shows the latest check-in once loaded, and a check-in made at once is kept with the rest", async ({ page }) => {
     await openApp(page, "/");
     await storeDays(page, 400);
+    // Taps "Okay" the moment the app draws it, before the first paint and so before the check-ins load (Playwright's
+    // own click waits for the page to settle, by when they have).
+    await page.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        const okay = [...document.querySelectorAll("button")].find((b) => b.textContent?.trim() === "Okay");
+        if (!okay) return;
+        observer.disconnect();
+        (window as any).__tappedBeforeLoad = !document.querySelector(".last-check-in")?.textContent?.trim();
+        okay.click();
+      }).observe(document, { childList: true, subtree: true });
+    });
     await page.reload();
     await waitForApp(page);
-    // Tapped as soon as Today is drawn: possibly before the check-ins have loaded.
-    await checkInButton(page, "Okay").click();
+    expect(await page.evaluate(() => (window as any).__tappedBeforeLoad)).toBe(true);
     await expect(page.getByRole("status").filter({ hasText: "Saved: Okay" })).toBeVisible();
     await expect(page.getByText(/Your last check-in: Okay,/)).toBeVisible();
     await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Mood" }).click();
@@ -193,6 +203,32 @@ test.describe("start-up draws Today before reading years of check-ins", () => {
     const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("waymark.rec.mood_check_in.")).length);
     expect(stored).toBe(401);
   });
+
+  // Which pages read the check-ins before they are drawn: all that show them, and not Today (which draws first).
+  for (const [path, before] of [["/", false], ["/mood", true], ["/activity", true], ["/data/summary", true], ["/data", true]] as const) {
+    test(`${path} reads the check-ins ${before ? "before" : "after"} it is drawn`, async ({ page }) => {
+      await openApp(page, "/");
+      await storeDays(page, 3);
+      await page.addInitScript(() => {
+        const w = window as any;
+        const getItem = Storage.prototype.getItem;
+        Storage.prototype.getItem = function (key: string) {
+          if (key.startsWith("waymark.rec.mood_check_in.")) w.__checkInsReadBeforeDrawn ??= !w.__drawn;
+          return getItem.call(this, key);
+        };
+        new MutationObserver((_, observer) => {
+          if (!document.getElementById("static-shell") && document.querySelector("main h1")) {
+            w.__drawn = true;
+            observer.disconnect();
+          }
+        }).observe(document, { childList: true, subtree: true });
+      });
+      await page.goto(path);
+      await waitForApp(page);
+      // Read either way, in the end.
+      await expect.poll(() => page.evaluate(() => (window as any).__checkInsReadBeforeDrawn)).toBe(before);
+    });
+  }
 
   test("an unreadable record of another kind is set aside and the rest still load", async ({ page }) => {
     await openApp(page, "/");
