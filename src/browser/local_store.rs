@@ -61,9 +61,7 @@ impl LocalStore {
             .with(|storage| storage.clone())
             .ok_or(StoreError::Unavailable)
     }
-}
 
-impl LocalStore {
     /// Entries under `prefix` but not under `except`, in one call to the page's script.
     fn read_entries(
         &self,
@@ -71,16 +69,15 @@ impl LocalStore {
         except: Option<&str>,
     ) -> Result<Vec<(String, String)>, StoreError> {
         Self::raw()?;
-        // An empty `except` leaves nothing out (every key starts with "").
-        let except_or_empty = except.filter(|except| !except.is_empty());
-        match read_entries_joined(prefix, except_or_empty.unwrap_or_default()) {
+        // Both readers take an empty `except` to leave nothing out.
+        match read_entries_joined(prefix, except.unwrap_or_default()) {
             Ok(Some(joined)) => Ok(split_joined(&joined)),
             // A storage failure is reported as one; anything else (a NUL in some entry, or a page without the
             // script) reads the plain way.
             Err(error) if error.is_instance_of::<web_sys::DomException>() => {
                 Err(store_error(error))
             }
-            Ok(None) | Err(_) => entries_one_by_one(self, prefix, except_or_empty),
+            Ok(None) | Err(_) => entries_one_by_one(self, prefix, except),
         }
     }
 }

@@ -57,9 +57,8 @@ pub fn TodayPage() -> impl IntoView {
             }
         })
     };
-    // The latest check-in and the gentle note below need the check-ins, loaded just after Today is first drawn: until
-    // then both show nothing.
-    // A gentle note when the last check-in was a few days ago.
+    // A gentle note when the last check-in was a few days ago. This and the latest check-in above need the check-ins,
+    // loaded just after Today is first drawn: until then both show nothing.
     let days_since_check_in = move || {
         state.check_ins.with(|c| {
             c.live()
