@@ -143,6 +143,12 @@ test("the plan works offline, and axe finds nothing on the plan screens", async 
   await page.goto("/plan");
   await waitForApp(page);
   await expect(page.locator("li.plan-step")).toHaveCount(1);
+  // Notes, with their Remove buttons, are on the page axe checks.
+  for (const note of ["Rang, no answer", "Left a message"]) {
+    await page.getByLabel("Add a note").fill(note);
+    await page.getByRole("button", { name: "Add note" }).click();
+    await expect(page.locator(".step-notes li").filter({ hasText: note })).toHaveCount(1);
+  }
   await page.goto("/plan/staying-well");
   await waitForApp(page);
   await context.setOffline(false);
@@ -154,6 +160,12 @@ test("the plan works offline, and axe finds nothing on the plan screens", async 
       expect(results.violations.map((v) => `${scheme} ${path}: ${v.id}`)).toEqual([]);
     }
   }
+  // And with a note just removed: the status and its Undo.
+  await openApp(page, "/plan");
+  await page.getByRole("button", { name: "Remove note: Rang, no answer" }).click();
+  await expect(page.getByRole("button", { name: "Undo" })).toBeVisible();
+  const results = await new AxeBuilder({ page }).withTags(wcag22aa).analyze();
+  expect(results.violations.map((v) => `after removing a note: ${v.id}`)).toEqual([]);
 });
 
 test("a note on a step can be removed, and put back with Undo", async ({ page }) => {
