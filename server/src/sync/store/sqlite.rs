@@ -1045,10 +1045,14 @@ mod tests {
     }
 
     /// Holds the writer thread in a job of its own until the returned sender sends (or is dropped), so that the
-    /// jobs sent meanwhile queue up and run as the next group.
+    /// jobs sent meanwhile queue up and run as the next group. Also says how many jobs had been sent by then.
     async fn hold_writer(
         store: &SqliteStore,
-    ) -> (std::sync::mpsc::Sender<()>, tokio::task::JoinHandle<()>) {
+    ) -> (
+        std::sync::mpsc::Sender<()>,
+        tokio::task::JoinHandle<()>,
+        usize,
+    ) {
         let (release, gate) = std::sync::mpsc::channel::<()>();
         let (started, running) = oneshot::channel();
         let holder = store.clone();
@@ -1063,7 +1067,23 @@ mod tests {
                 .expect("the holding job");
         });
         running.await.expect("the writer runs the holding job");
-        (release, held)
+        (
+            release,
+            held,
+            store.shared.hooks.sent.load(Ordering::SeqCst),
+        )
+    }
+
+    /// Pushes changes with these ids from `device` to space "s" on a task of its own, so that it can queue behind a
+    /// held writer.
+    fn spawn_push(
+        store: &SqliteStore,
+        device: u32,
+        ids: &[&str],
+        now: i64,
+    ) -> tokio::task::JoinHandle<Result<PushOutcome, StoreError>> {
+        let (store, changes) = (store.clone(), changes(ids));
+        tokio::spawn(async move { store.push("s", &id(device), &changes, u64::MAX, now).await })
     }
 
     /// Waits until `n` jobs in all have been sent to the writer thread.
@@ -1101,18 +1121,12 @@ mod tests {
     async fn pushes_queued_together_commit_as_one_group_with_gapless_seqs() {
         for (store, _dir) in stores().await {
             space(&store, "s", 4).await;
-            let (release, held) = hold_writer(&store).await;
-            let before = store.shared.hooks.sent.load(Ordering::SeqCst);
+            let (release, held, before) = hold_writer(&store).await;
             let pushes: Vec<_> = (0..40_u32)
                 .map(|n| {
-                    let store = store.clone();
-                    tokio::spawn(async move {
-                        let ids = [format!("c{n}a"), format!("c{n}b"), format!("c{n}c")];
-                        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-                        store
-                            .push("s", &id(n % 4 + 1), &changes(&ids), u64::MAX, T0 + 1)
-                            .await
-                    })
+                    let ids = [format!("c{n}a"), format!("c{n}b"), format!("c{n}c")];
+                    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                    spawn_push(&store, n % 4 + 1, &ids, T0 + 1)
                 })
                 .collect();
             sent(&store, before + 40).await;
@@ -1147,25 +1161,10 @@ mod tests {
     async fn a_change_id_pushed_twice_in_one_group_gets_one_seq() {
         for (store, _dir) in stores().await {
             space(&store, "s", 2).await;
-            let (release, held) = hold_writer(&store).await;
-            let before = store.shared.hooks.sent.load(Ordering::SeqCst);
-            let first = {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    store
-                        .push("s", &id(1), &changes(&["x", "y"]), u64::MAX, T0)
-                        .await
-                })
-            };
+            let (release, held, before) = hold_writer(&store).await;
+            let first = spawn_push(&store, 1, &["x", "y"], T0);
             sent(&store, before + 1).await;
-            let second = {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    store
-                        .push("s", &id(2), &changes(&["x", "z"]), u64::MAX, T0)
-                        .await
-                })
-            };
+            let second = spawn_push(&store, 2, &["x", "z"], T0);
             sent(&store, before + 2).await;
             release.send(()).expect("release");
             held.await.expect("held");
@@ -1205,16 +1204,8 @@ mod tests {
     async fn a_job_that_fails_in_a_group_loses_only_its_own_work() {
         for (store, _dir) in stores().await {
             space(&store, "s", 2).await;
-            let (release, held) = hold_writer(&store).await;
-            let before = store.shared.hooks.sent.load(Ordering::SeqCst);
-            let push = |device: u32, change: &'static str| {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    store
-                        .push("s", &id(device), &changes(&[change]), u64::MAX, T0)
-                        .await
-                })
-            };
+            let (release, held, before) = hold_writer(&store).await;
+            let push = |device: u32, change: &str| spawn_push(&store, device, &[change], T0);
             let a = push(1, "a");
             sent(&store, before + 1).await;
             // Writes a change, then fails on a second insert of the same seq: a real SQLite error mid-job.
@@ -1261,17 +1252,9 @@ mod tests {
     async fn a_failed_commit_tells_no_one_stored() {
         for (store, _dir) in stores().await {
             space(&store, "s", 3).await;
-            let (release, held) = hold_writer(&store).await;
-            let before = store.shared.hooks.sent.load(Ordering::SeqCst);
+            let (release, held, before) = hold_writer(&store).await;
             let pushes: Vec<_> = (1..=3_u32)
-                .map(|n| {
-                    let store = store.clone();
-                    tokio::spawn(async move {
-                        store
-                            .push("s", &id(n), &changes(&[&format!("c{n}")]), u64::MAX, T0)
-                            .await
-                    })
-                })
+                .map(|n| spawn_push(&store, n, &[&format!("c{n}")], T0))
                 .collect();
             sent(&store, before + 3).await;
             store.shared.hooks.fail_group_of.store(3, Ordering::SeqCst);
@@ -1347,16 +1330,8 @@ mod tests {
     async fn closing_answers_the_jobs_already_queued_and_refuses_new_ones() {
         for (store, _dir) in stores().await {
             space(&store, "s", 1).await;
-            let (release, held) = hold_writer(&store).await;
-            let before = store.shared.hooks.sent.load(Ordering::SeqCst);
-            let queued = {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    store
-                        .push("s", &id(1), &changes(&["a"]), u64::MAX, T0)
-                        .await
-                })
-            };
+            let (release, held, before) = hold_writer(&store).await;
+            let queued = spawn_push(&store, 1, &["a"], T0);
             sent(&store, before + 1).await;
             let closing = {
                 let store = store.clone();
