@@ -70,6 +70,11 @@ fn record_id(n: u8) -> RecordId {
     RecordId::from_random_bytes([n; 16])
 }
 
+/// A new check-in with this id, made at `at` with this mood.
+fn check_in(id: RecordId, mood: MoodLevel, at: i64) -> Record<CheckIn> {
+    Record::new(id, Timestamp(at), CheckIn::new(mood, Timestamp(at)))
+}
+
 fn key(id: &RecordId) -> String {
     record_key(CheckIn::KIND, id)
 }
@@ -160,11 +165,7 @@ fn a_local_save_travels_to_another_device() {
     let (store_b, b) = joined(2, 0, START);
     let mut server = Server::default();
     let id = record_id(1);
-    let created = Record::new(
-        id.clone(),
-        Timestamp(START + 10),
-        CheckIn::new(MoodLevel::Okay, Timestamp(START + 10)),
-    );
+    let created = check_in(id.clone(), MoodLevel::Okay, START + 10);
     save(&a, &created, START + 10);
     let queued = a.outbox().unwrap();
     assert_eq!(queued.len(), 1);
@@ -235,11 +236,7 @@ fn a_local_save_travels_to_another_device() {
 fn sync_off_does_nothing() {
     let store = Rc::new(MemoryStore::new());
     let engine = engine(store.clone(), 1);
-    let record = Record::new(
-        record_id(1),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Low, Timestamp(START)),
-    );
+    let record = check_in(record_id(1), MoodLevel::Low, START);
     engine.record_local_save(&record, Timestamp(START)).unwrap();
     assert_eq!(engine.membership().unwrap(), None);
     assert_eq!(engine.queue_unsynced(Timestamp(START)).unwrap(), 0);
@@ -253,11 +250,7 @@ fn the_outbox_keeps_the_order_changes_were_queued_in() {
     for n in 0..12u8 {
         // Later records stamped earlier, to be sure the order is the queue's, not the stamps'.
         let now = START + 1_000 - i64::from(n) * 10;
-        let record = Record::new(
-            record_id(n + 1),
-            Timestamp(now),
-            CheckIn::new(MoodLevel::Okay, Timestamp(now)),
-        );
+        let record = check_in(record_id(n + 1), MoodLevel::Okay, now);
         save(&a, &record, now);
         ids.push(record.id);
     }
@@ -275,11 +268,7 @@ fn own_change_pulled_back_before_its_receipt_leaves_the_outbox() {
     let (_store, a) = joined(1, 0, START);
     let mut server = Server::default();
     let id = record_id(1);
-    let record = Record::new(
-        id.clone(),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
-    );
+    let record = check_in(id.clone(), MoodLevel::Okay, START);
     save(&a, &record, START);
     // The push arrived but its answer was lost.
     server.push(&a.outbox().unwrap(), START + 5);
@@ -298,11 +287,7 @@ fn own_change_pulled_back_before_its_receipt_leaves_the_outbox() {
 fn records_stored_before_joining_are_queued_with_their_own_times() {
     let store = Rc::new(MemoryStore::new());
     let repo = Repository::new(store.clone());
-    let old = Record::new(
-        record_id(1),
-        Timestamp(START - DAY),
-        CheckIn::new(MoodLevel::Low, Timestamp(START - DAY)),
-    );
+    let old = check_in(record_id(1), MoodLevel::Low, START - DAY);
     repo.save(&old, Timestamp(START)).unwrap();
     let a = engine(store.clone(), 1);
     a.join(membership(1, 0), Timestamp(START)).unwrap();
@@ -337,11 +322,7 @@ fn records_stored_before_joining_are_queued_with_their_own_times() {
 fn a_change_from_a_newer_version_is_held_and_retried() {
     let (store, b) = joined(2, 0, START);
     let id = record_id(1);
-    let record = Record::new(
-        id.clone(),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
-    );
+    let record = check_in(id.clone(), MoodLevel::Okay, START);
     let change = Change {
         id: id_from_random_bytes([0x51; 16]),
         kind: CheckIn::KIND.into(),
@@ -396,11 +377,7 @@ fn a_change_to_a_record_a_newer_version_stored_is_held_until_it_can_be_applied()
     let (_, a) = joined(1, 0, START);
     let mut server = Server::default();
     let id = record_id(1);
-    let record = Record::new(
-        id.clone(),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
-    );
+    let record = check_in(id.clone(), MoodLevel::Okay, START);
     save(&a, &record, START);
     server.sync_up(&a, START + 1);
     let newer = format!(
@@ -432,11 +409,7 @@ fn an_unreadable_local_record_is_moved_aside_before_a_change_is_applied() {
     let (_, a) = joined(1, 0, START);
     let mut server = Server::default();
     let id = record_id(1);
-    let record = Record::new(
-        id.clone(),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Good, Timestamp(START)),
-    );
+    let record = check_in(id.clone(), MoodLevel::Good, START);
     save(&a, &record, START);
     server.sync_up(&a, START + 1);
     store.set(&key(&id), "{not json").unwrap();
@@ -454,11 +427,7 @@ fn an_unreadable_local_record_is_moved_aside_before_a_change_is_applied() {
 fn a_change_that_is_not_a_valid_record_is_quarantined_not_written() {
     let (store, b) = joined(2, 0, START);
     let id = record_id(1);
-    let record = Record::new(
-        id.clone(),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Good, Timestamp(START)),
-    );
+    let record = check_in(id.clone(), MoodLevel::Good, START);
     let mut value = serde_json::to_value(&record).unwrap();
     value["data"]["mood"] = "furious".into();
     let change = Change {
@@ -536,11 +505,7 @@ fn full_storage_stops_applying_and_leaves_the_cursor_after_the_last_change_appli
     let mut server = Server::default();
     for n in 1..=3u8 {
         let now = START + i64::from(n);
-        let record = Record::new(
-            record_id(n),
-            Timestamp(now),
-            CheckIn::new(MoodLevel::Good, Timestamp(now)),
-        );
+        let record = check_in(record_id(n), MoodLevel::Good, now);
         save(&a, &record, now);
     }
     server.sync_up(&a, START + 10);
@@ -584,11 +549,7 @@ fn full_storage_on_a_local_save_queues_nothing_half_way() {
     let (store, _) = joined(1, 0, START);
     let limited = copy_with_quota(&store, used(&store) + 300);
     let a = engine(limited.clone(), 1);
-    let record = Record::new(
-        record_id(1),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Good, Timestamp(START)),
-    );
+    let record = check_in(record_id(1), MoodLevel::Good, START);
     let error = a.record_local_save(&record, Timestamp(START)).unwrap_err();
     assert_eq!(error, StoreError::QuotaExceeded);
     assert_eq!(a.outbox_len().unwrap(), 0);
@@ -604,19 +565,11 @@ fn leaving_keeps_stamps_and_outbox_and_joining_another_space_removes_them() {
     let (store, a) = joined(1, 0, START);
     let (_, b) = joined(2, 0, START);
     let mut server = Server::default();
-    let record = Record::new(
-        record_id(1),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Good, Timestamp(START)),
-    );
+    let record = check_in(record_id(1), MoodLevel::Good, START);
     save(&b, &record, START);
     server.sync_up(&b, START + 1);
     a.apply_pulled(server.all(), Timestamp(START + 2)).unwrap();
-    let own = Record::new(
-        record_id(2),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Low, Timestamp(START)),
-    );
+    let own = check_in(record_id(2), MoodLevel::Low, START);
     save(&a, &own, START + 3);
     a.apply_pulled(
         vec![Incoming::Unreadable {
@@ -670,11 +623,7 @@ fn leaving_keeps_stamps_and_outbox_and_joining_another_space_removes_them() {
 #[test]
 fn a_save_that_could_not_be_queued_is_caught_up_later() {
     let (store, a) = joined(1, 0, START);
-    let record = Record::new(
-        record_id(1),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Good, Timestamp(START)),
-    );
+    let record = check_in(record_id(1), MoodLevel::Good, START);
     // Storage fills up between the record's save and sync's bookkeeping: room for the record and a small note only.
     let record_chars = key(&record.id).len() + waymark_core::schema::encode(&record).len();
     let full = copy_with_quota(&store, used(&store) + record_chars + 40);
@@ -745,11 +694,7 @@ fn a_change_too_big_to_send_waits_aside_and_the_record_s_next_change_carries_it(
     let (store_a, a) = joined(1, 0, START);
     let (store_b, b) = joined(2, 0, START);
     let mut server = Server::default();
-    let small = Record::new(
-        record_id(1),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
-    );
+    let small = check_in(record_id(1), MoodLevel::Okay, START);
     save(&a, &small, START);
     let big = step_too_big_to_send(2, START + 1);
     save_step(&a, &big, START + 1);
@@ -845,11 +790,7 @@ fn a_change_too_big_to_send_is_carried_by_one_queued_from_outside_sync() {
 #[test]
 fn forgetting_removes_every_sync_key_and_nothing_else() {
     let (store, a) = joined(1, 0, START);
-    let record = Record::new(
-        record_id(1),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Good, Timestamp(START)),
-    );
+    let record = check_in(record_id(1), MoodLevel::Good, START);
     save(&a, &record, START);
     store.set("another.app", "theirs").unwrap();
     let records_before: BTreeMap<String, String> = store
@@ -879,11 +820,7 @@ fn a_device_far_ahead_wins_only_until_its_receipt_caps_it() {
     let (store_b, b) = joined(2, 0, START);
     let mut server = Server::default();
     let id = record_id(1);
-    let record = Record::new(
-        id.clone(),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
-    );
+    let record = check_in(id.clone(), MoodLevel::Okay, START);
     save(&b, &record, START);
     server.sync_up(&b, START + 1);
     a.apply_pulled(server.all(), Timestamp(START + 3 * DAY + 2))
@@ -929,19 +866,11 @@ fn a_delete_made_just_after_a_creation_stays_deleted_when_both_are_capped() {
     let (store_a, a) = joined(1, 0, fast);
     let (store_b, b) = joined(2, 0, START);
     let mut server = Server::default();
-    let other = Record::new(
-        record_id(9),
-        Timestamp(fast),
-        CheckIn::new(MoodLevel::Low, Timestamp(fast)),
-    );
+    let other = check_in(record_id(9), MoodLevel::Low, fast);
     save(&a, &other, fast);
     // Made in the same millisecond: counter 1.
     let id = record_id(1);
-    let created = Record::new(
-        id.clone(),
-        Timestamp(fast),
-        CheckIn::new(MoodLevel::Okay, Timestamp(fast)),
-    );
+    let created = check_in(id.clone(), MoodLevel::Okay, fast);
     save(&a, &created, fast);
     // Deleted a millisecond later: counter 0.
     let mut deleted = created.clone();
@@ -961,11 +890,7 @@ fn a_delete_made_just_after_a_creation_stays_deleted_when_both_are_capped() {
 fn a_change_from_an_older_version_is_migrated_and_sets_only_what_it_set() {
     let (store, b) = joined(2, 0, START);
     let id = record_id(1);
-    let mut record = Record::new(
-        id.clone(),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
-    );
+    let mut record = check_in(id.clone(), MoodLevel::Okay, START);
     record.data.note = "kept".into();
     save(&b, &record, START);
     // A device still on check-ins v1 (no note, no tags) changes the mood.
@@ -1383,11 +1308,7 @@ fn rejoining_the_same_space_sends_nothing_it_only_received() {
     let (store_c, c) = joined(3, 0, START);
     let mut server = Server::default();
     let id = record_id(1);
-    let created = Record::new(
-        id.clone(),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
-    );
+    let created = check_in(id.clone(), MoodLevel::Okay, START);
     save(&b, &created, START);
     server.sync_up(&b, START + 1);
     pull_into(&a, &server, START + 2);
@@ -1445,11 +1366,7 @@ fn a_write_outside_sync_is_found_whatever_the_stamps_say() {
     // This device's clock is a minute behind the server's (offset +60 s).
     let (store_a, a) = joined(1, 60_000, START);
     let id = record_id(1);
-    let created = Record::new(
-        id.clone(),
-        Timestamp(START),
-        CheckIn::new(MoodLevel::Okay, Timestamp(START)),
-    );
+    let created = check_in(id.clone(), MoodLevel::Okay, START);
     save(&a, &created, START);
     let mut server = Server::default();
     server.sync_up(&a, START + 60_001);
@@ -1498,11 +1415,7 @@ fn an_unreadable_change_and_a_failed_one_never_skip_anything() {
     let mut server = Server::default();
     for n in 1..=3u8 {
         let now = START + i64::from(n);
-        let record = Record::new(
-            record_id(n),
-            Timestamp(now),
-            CheckIn::new(MoodLevel::Good, Timestamp(now)),
-        );
+        let record = check_in(record_id(n), MoodLevel::Good, now);
         save(&a, &record, now);
     }
     server.sync_up(&a, START + 10);
