@@ -71,61 +71,40 @@ pub fn entries_one_by_one<S: KeyValueStore + ?Sized>(
     Ok(entries)
 }
 
-impl<S: KeyValueStore + ?Sized> KeyValueStore for &S {
-    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        (**self).get(key)
-    }
-    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        (**self).set(key, value)
-    }
-    fn remove(&self, key: &str) -> Result<(), StoreError> {
-        (**self).remove(key)
-    }
-    fn keys(&self) -> Result<Vec<String>, StoreError> {
-        (**self).keys()
-    }
-    fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        (**self).keys_with_prefix(prefix)
-    }
-    fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
-        (**self).entries_with_prefix(prefix)
-    }
-    fn entries_with_prefix_except(
-        &self,
-        prefix: &str,
-        except: &str,
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        (**self).entries_with_prefix_except(prefix, except)
-    }
+/// A reference or shared pointer to a store is that store: every method, the overridden ones included, forwards.
+macro_rules! forward_key_value_store {
+    ($($store:ty),*) => {$(
+        impl<S: KeyValueStore + ?Sized> KeyValueStore for $store {
+            fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+                (**self).get(key)
+            }
+            fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+                (**self).set(key, value)
+            }
+            fn remove(&self, key: &str) -> Result<(), StoreError> {
+                (**self).remove(key)
+            }
+            fn keys(&self) -> Result<Vec<String>, StoreError> {
+                (**self).keys()
+            }
+            fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+                (**self).keys_with_prefix(prefix)
+            }
+            fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+                (**self).entries_with_prefix(prefix)
+            }
+            fn entries_with_prefix_except(
+                &self,
+                prefix: &str,
+                except: &str,
+            ) -> Result<Vec<(String, String)>, StoreError> {
+                (**self).entries_with_prefix_except(prefix, except)
+            }
+        }
+    )*};
 }
 
-impl<S: KeyValueStore + ?Sized> KeyValueStore for Rc<S> {
-    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        (**self).get(key)
-    }
-    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        (**self).set(key, value)
-    }
-    fn remove(&self, key: &str) -> Result<(), StoreError> {
-        (**self).remove(key)
-    }
-    fn keys(&self) -> Result<Vec<String>, StoreError> {
-        (**self).keys()
-    }
-    fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        (**self).keys_with_prefix(prefix)
-    }
-    fn entries_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
-        (**self).entries_with_prefix(prefix)
-    }
-    fn entries_with_prefix_except(
-        &self,
-        prefix: &str,
-        except: &str,
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        (**self).entries_with_prefix_except(prefix, except)
-    }
-}
+forward_key_value_store!(&S, Rc<S>);
 
 /// An in-memory store, optionally with a quota (counted like browsers do: characters of keys plus values).
 #[derive(Debug, Default)]
