@@ -449,13 +449,6 @@ fn proof_matches(secrets: &SpaceSecrets, proof: &JoinProof) -> bool {
     super::secrets::same_hash(&proof.presented, expected)
 }
 
-/// The total ciphertext length of new changes.
-fn new_bytes(new: &[&NewChange]) -> i64 {
-    new.iter()
-        .map(|change| i64::try_from(change.ciphertext.len()).unwrap_or(i64::MAX))
-        .fold(0, i64::saturating_add)
-}
-
 /// A stored hash as the fixed-size array it must be.
 fn to_hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
     bytes

@@ -20,6 +20,20 @@ pub fn new_changes<'a>(
         .collect()
 }
 
+/// The seqs and bytes the `new` changes of a push take: `None` when their bytes would take a space already holding
+/// `bytes_used` past `max_bytes` (the push is refused whole).
+pub fn allocation(new: &[&NewChange], bytes_used: i64, max_bytes: u64) -> Option<(i64, i64)> {
+    let bytes = new
+        .iter()
+        .map(|change| i64::try_from(change.ciphertext.len()).unwrap_or(i64::MAX))
+        .fold(0, i64::saturating_add);
+    if bytes_used.saturating_add(bytes) > i64::try_from(max_bytes).unwrap_or(i64::MAX) {
+        return None;
+    }
+    let count = i64::try_from(new.len()).expect("a push holds at most a few hundred changes");
+    Some((count, bytes))
+}
+
 /// A receipt for every change sent, in the order sent: stored ones keep theirs; the `new` ones (from
 /// [`new_changes`]) got `first_seq`, `first_seq + 1`, … at `now`.
 pub fn receipts(
@@ -50,6 +64,15 @@ mod tests {
             id: id.to_owned(),
             ciphertext: vec![1],
         }
+    }
+
+    #[test]
+    fn new_changes_fit_up_to_the_space_s_limit() {
+        let (a, b) = (change("a"), change("b"));
+        let new = [&a, &b];
+        assert_eq!(allocation(&new, 8, 10), Some((2, 2)));
+        assert_eq!(allocation(&new, 9, 10), None);
+        assert_eq!(allocation(&[], 10, 10), Some((0, 0)));
     }
 
     #[test]

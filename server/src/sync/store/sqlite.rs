@@ -48,7 +48,7 @@ use super::sql::{
 use super::{
     DeviceRow, Hash, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome,
     PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets, StoreError, StoredChange, StoredKdf,
-    SyncStore, migrations, new_bytes, proof_matches, push_plan, to_hash,
+    SyncStore, migrations, proof_matches, push_plan, to_hash,
 };
 
 /// [`allocate_seqs`] with SQLite's scalar `MAX`.
@@ -888,11 +888,9 @@ fn push(
     let mut first_seq = 0;
     let mut received_at = now;
     if !new.is_empty() {
-        let bytes = new_bytes(&new);
-        if bytes_used.saturating_add(bytes) > i64::try_from(max_bytes).unwrap_or(i64::MAX) {
+        let Some((count, bytes)) = push_plan::allocation(&new, bytes_used, max_bytes) else {
             return Ok(PushOutcome::Full);
-        }
-        let count = i64::try_from(new.len()).expect("a push holds at most a few hundred changes");
+        };
         let (after, at) = query_opt(
             conn,
             ALLOCATE_SEQS,
