@@ -29,4 +29,4 @@ pub use collection::Collection;
 pub use record::{Record, RecordId, Timestamp};
 pub use repository::{Loaded, Problem, ProblemKind, Repository, SaveError, Saved};
 pub use schema::RecordKind;
-pub use store::{KeyValueStore, MemoryStore, StoreError};
+pub use store::{KeyValueStore, MemoryStore, ReadLog, StoreError};

@@ -106,6 +106,43 @@ macro_rules! forward_key_value_store {
 
 forward_key_value_store!(&S, Rc<S>);
 
+/// A store that notes the key of every value read through it, for tests that check what an operation reads.
+#[derive(Debug, Default)]
+pub struct ReadLog<S> {
+    inner: S,
+    read: RefCell<Vec<String>>,
+}
+
+impl<S: KeyValueStore> ReadLog<S> {
+    pub fn new(inner: S) -> Self {
+        ReadLog {
+            inner,
+            read: RefCell::default(),
+        }
+    }
+
+    /// The keys whose values were read so far, in order, repeats included.
+    pub fn read_keys(&self) -> Vec<String> {
+        self.read.borrow().clone()
+    }
+}
+
+impl<S: KeyValueStore> KeyValueStore for ReadLog<S> {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.read.borrow_mut().push(key.to_owned());
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.inner.set(key, value)
+    }
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.remove(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.keys()
+    }
+}
+
 /// An in-memory store, optionally with a quota (counted like browsers do: characters of keys plus values).
 #[derive(Debug, Default)]
 pub struct MemoryStore {

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use waymark_core::mood::{CheckIn, MoodLevel};
 use waymark_core::repository::{ProblemKind, record_key};
 use waymark_core::{
-    KeyValueStore, MemoryStore, Record, RecordId, RecordKind, Repository, SaveError, Saved,
-    StoreError, Timestamp,
+    KeyValueStore, MemoryStore, ReadLog, Record, RecordId, RecordKind, Repository, SaveError,
+    Saved, StoreError, Timestamp,
 };
 
 fn check_in(seed: u8, mood: MoodLevel, now: i64) -> Record<CheckIn> {
@@ -259,22 +259,18 @@ fn reading_some_kinds_then_the_rest_reads_everything_once() {
     store.set("waymark.settings-not-a-record", "x").unwrap();
 
     let whole = repo.stored_records().unwrap();
-    let reads = ReadLog {
-        store: &store,
-        read: Default::default(),
-    };
+    let reads = ReadLog::new(&store);
     let first = Repository::new(&reads)
         .stored_records_except(CheckIn::KIND)
         .unwrap();
     let check_in_prefix = format!("waymark.rec.{}.", CheckIn::KIND);
     assert!(
         !reads
-            .read
-            .borrow()
+            .read_keys()
             .iter()
             .any(|key| key.starts_with(&check_in_prefix)),
         "the first read never reads a check-in: {:?}",
-        reads.read.borrow()
+        reads.read_keys()
     );
     let rest = repo.stored_records_of(CheckIn::KIND).unwrap();
     assert!(first.of_kind(CheckIn::KIND).is_empty());
@@ -299,28 +295,6 @@ fn reading_some_kinds_then_the_rest_reads_everything_once() {
         repo.load_from::<PlanStep>(&first, Timestamp(200)).records,
         vec![step]
     );
-}
-
-/// A store that notes every key whose value is read.
-struct ReadLog<'a> {
-    store: &'a MemoryStore,
-    read: std::cell::RefCell<Vec<String>>,
-}
-
-impl KeyValueStore for ReadLog<'_> {
-    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.read.borrow_mut().push(key.to_owned());
-        self.store.get(key)
-    }
-    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.store.set(key, value)
-    }
-    fn remove(&self, key: &str) -> Result<(), StoreError> {
-        self.store.remove(key)
-    }
-    fn keys(&self) -> Result<Vec<String>, StoreError> {
-        self.store.keys()
-    }
 }
 
 /// One step a tab can take.
