@@ -80,17 +80,23 @@ fn key(id: &RecordId) -> String {
 }
 
 /// Saves a record as the app does (through the repository), then tells sync.
-fn save(engine: &Engine, after: &Record<CheckIn>, now: i64) {
+fn save<K: RecordKind>(engine: &Engine, after: &Record<K>, now: i64) {
     let repo = Repository::new(engine.store());
     assert_eq!(repo.save(after, Timestamp(now)), Ok(Saved::Written));
     engine.record_local_save(after, Timestamp(now)).unwrap();
 }
 
-fn load(store: &MemoryStore, id: &RecordId) -> Option<Record<CheckIn>> {
+/// The record of kind `K` stored with this id.
+fn load_kind<K: RecordKind>(store: &MemoryStore, id: &RecordId) -> Option<Record<K>> {
     Repository::new(store)
-        .load_key::<CheckIn>(&key(id), Timestamp(0))
+        .load_key::<K>(&record_key(K::KIND, id), Timestamp(0))
         .records
         .pop()
+}
+
+/// The check-in stored with this id.
+fn load(store: &MemoryStore, id: &RecordId) -> Option<Record<CheckIn>> {
+    load_kind(store, id)
 }
 
 /// A sync server: changes in order, each with its receipt time.
@@ -659,19 +665,6 @@ fn step_too_big_to_send(n: u8, now: i64) -> Record<PlanStep> {
     Record::new(record_id(n), Timestamp(now), step)
 }
 
-fn save_step(engine: &Engine, after: &Record<PlanStep>, now: i64) {
-    let repo = Repository::new(engine.store());
-    assert_eq!(repo.save(after, Timestamp(now)), Ok(Saved::Written));
-    engine.record_local_save(after, Timestamp(now)).unwrap();
-}
-
-fn load_step(store: &MemoryStore, id: &RecordId) -> Option<Record<PlanStep>> {
-    Repository::new(store)
-        .load_key::<PlanStep>(&record_key(PlanStep::KIND, id), Timestamp(0))
-        .records
-        .pop()
-}
-
 /// Every field a record has, as a change names them.
 fn every_field(record: &Value) -> Vec<String> {
     let mut fields: Vec<String> = ["created", "updated", "deleted"]
@@ -697,7 +690,7 @@ fn a_change_too_big_to_send_waits_aside_and_the_record_s_next_change_carries_it(
     let small = check_in(record_id(1), MoodLevel::Okay, START);
     save(&a, &small, START);
     let big = step_too_big_to_send(2, START + 1);
-    save_step(&a, &big, START + 1);
+    save(&a, &big, START + 1);
     let outbox = a.outbox().unwrap();
     assert_eq!(outbox.len(), 2);
 
@@ -718,12 +711,12 @@ fn a_change_too_big_to_send_waits_aside_and_the_record_s_next_change_carries_it(
     let kept = a.too_big().unwrap();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].record_id, big.id);
-    assert!(load_step(&store_a, &big.id) == Some(big.clone()));
+    assert!(load_kind::<PlanStep>(&store_a, &big.id) == Some(big.clone()));
 
     // Another edit, still too big: kept aside again, still carrying every field the first one set.
     let mut still_big = big.clone();
     still_big.edit(Timestamp(START + 20), |s| s.what = "Ring the group".into());
-    save_step(&a, &still_big, START + 20);
+    save(&a, &still_big, START + 20);
     let again = a.outbox().unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].fields.len(), outbox[1].fields.len());
@@ -738,7 +731,7 @@ fn a_change_too_big_to_send_waits_aside_and_the_record_s_next_change_carries_it(
     bigger.edit(Timestamp(START + 25), |s| {
         s.what = "Ring the group today".into()
     });
-    save_step(&a, &bigger, START + 25);
+    save(&a, &bigger, START + 25);
     let again = a.outbox().unwrap();
     assert_eq!(again[0].fields.len(), outbox[1].fields.len());
     a.set_aside_too_big(&again[0].id).unwrap();
@@ -749,7 +742,7 @@ fn a_change_too_big_to_send_waits_aside_and_the_record_s_next_change_carries_it(
     // gets the whole step; nothing is left aside.
     let mut shorter = still_big.clone();
     shorter.edit(Timestamp(START + 30), |s| s.notes.truncate(3));
-    save_step(&a, &shorter, START + 30);
+    save(&a, &shorter, START + 30);
     let outbox = a.outbox().unwrap();
     assert_eq!(outbox.len(), 1);
     let mut fields = outbox[0].fields.clone();
@@ -758,7 +751,7 @@ fn a_change_too_big_to_send_waits_aside_and_the_record_s_next_change_carries_it(
     assert!(a.too_big().unwrap().is_empty());
     server.sync_up(&a, START + 40);
     b.apply_pulled(server.all(), Timestamp(START + 50)).unwrap();
-    assert!(load_step(&store_b, &shorter.id) == Some(shorter.clone()));
+    assert!(load_kind::<PlanStep>(&store_b, &shorter.id) == Some(shorter.clone()));
     assert_eq!(load(&store_b, &small.id), Some(small));
     assert_eq!(
         b.field_stamps(PlanStep::KIND, &shorter.id).unwrap(),
@@ -770,7 +763,7 @@ fn a_change_too_big_to_send_waits_aside_and_the_record_s_next_change_carries_it(
 fn a_change_too_big_to_send_is_carried_by_one_queued_from_outside_sync() {
     let (store, a) = joined(1, 0, START);
     let big = step_too_big_to_send(3, START);
-    save_step(&a, &big, START);
+    save(&a, &big, START);
     a.set_aside_too_big(&a.outbox().unwrap()[0].id).unwrap();
     // The step is shortened while sync's bookkeeping is not told (as a restored backup would do).
     let mut shorter = big.clone();
