@@ -1,24 +1,41 @@
 //! The app's state: one signal per record kind plus what the person must be told, held in a small `Copy` handle.
 //!
-//! Nothing else writes storage. Every change saves first and shows second; a failure is kept in `save_error` for the
-//! banner. A `storage` event from another tab reloads just the key it names.
+//! The app's only writer: every write a person can cause goes through core's [`Device`] here (which also tells sync),
+//! and only then is shown; a failure is kept in `save_error` for the banner. Each write is announced on
+//! [`AppState::local_write`], which the sync runner and the request for persistent storage watch, so nothing here
+//! calls them. A `storage` event from another tab reloads just the key it names.
+//!
+//! [`AppState::new`] takes the store, the random source and the clock, so its rules run natively over an in-memory
+//! store (tests at the end); [`provide_app_state`] gives it the browser's.
 
 use crate::browser::{clock, local_store::LocalStore, persistence, service_worker};
 use leptos::prelude::*;
+use std::rc::Rc;
 use waymark_core::activity::{Goal, Session};
+use waymark_core::backup::{self, ImportPreview};
 use waymark_core::mood::{CheckIn, CustomTag};
 use waymark_core::mood_trends::{MoodDays, MoodPoint};
 use waymark_core::plan::{PlanStep, StayingWellPlan, TherapyStatus};
 use waymark_core::questionnaire::QuestionnaireResponse;
-use waymark_core::repository;
+use waymark_core::repository::{self, AsideEntry};
 use waymark_core::settings::Settings;
 use waymark_core::{
-    Collection, Problem, ProblemKind, Record, RecordKind, Repository, SaveError, StoreError,
+    Collection, Device, ImportMode, Imported, KeyValueStore, Problem, ProblemKind, Record,
+    RecordKind, Repository, SaveError, StoreError, Timestamp,
 };
 
-/// The one repository: `localStorage` through the core's rules.
-pub fn repository() -> Repository<LocalStore> {
-    Repository::new(LocalStore)
+/// The store under the app's device: `localStorage` in the browser, an in-memory store in native tests.
+pub type AppStore = Rc<dyn KeyValueStore>;
+
+/// A write this tab made, as [`AppState::local_write`] announces it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalWrite {
+    /// One record was saved (and queued for sync, when sync is on).
+    Saved,
+    /// A backup was brought in.
+    Imported,
+    /// Everything was deleted, sync's bookkeeping too.
+    DeletedEverything,
 }
 
 #[derive(Clone, Copy)]
@@ -50,6 +67,11 @@ pub struct AppState {
     pub persisted: RwSignal<Option<bool>>,
     /// The last saved change that could not be queued for sync (storage full); the record itself was saved.
     pub sync_queue_error: RwSignal<Option<StoreError>>,
+    /// The last write this tab made, set after each one (sync starts soon after; the first asks the browser to keep
+    /// the data). Changes from other tabs and from sync are not announced here.
+    pub local_write: RwSignal<Option<LocalWrite>>,
+    device: StoredValue<Device<AppStore>, LocalStorage>,
+    now: fn() -> Timestamp,
 }
 
 /// The state provided by [`provide_app_state`].
@@ -59,23 +81,7 @@ pub fn use_app_state() -> AppState {
 
 /// Loads everything from storage, starts listening to other tabs and registers the service worker.
 pub fn provide_app_state() -> AppState {
-    let state = AppState {
-        check_ins: RwSignal::new(Collection::default()),
-        check_ins_loaded: RwSignal::new(false),
-        custom_tags: RwSignal::new(Collection::default()),
-        questionnaires: RwSignal::new(Collection::default()),
-        goals: RwSignal::new(Collection::default()),
-        sessions: RwSignal::new(Collection::default()),
-        settings: RwSignal::new(Collection::default()),
-        plan_steps: RwSignal::new(Collection::default()),
-        staying_well: RwSignal::new(Collection::default()),
-        therapy: RwSignal::new(Collection::default()),
-        problems: RwSignal::new(Vec::new()),
-        save_error: RwSignal::new(None),
-        update_ready: RwSignal::new(false),
-        persisted: RwSignal::new(None),
-        sync_queue_error: RwSignal::new(None),
-    };
+    let state = AppState::new(Rc::new(LocalStore), clock::random_bytes, clock::now);
     state.load_at_start();
     provide_context(state);
     listen_to_other_tabs(state);
@@ -83,10 +89,50 @@ pub fn provide_app_state() -> AppState {
     leptos::task::spawn_local(async move {
         state.persisted.set(Some(persistence::is_persisted().await))
     });
+    ask_to_keep_data_after_first_write(state);
     state
 }
 
 impl AppState {
+    /// State over `store`, empty until loaded; `random` gives sync's change ids, `now` the time of each write.
+    pub fn new(store: AppStore, random: fn() -> [u8; 16], now: fn() -> Timestamp) -> AppState {
+        AppState {
+            check_ins: RwSignal::new(Collection::default()),
+            check_ins_loaded: RwSignal::new(false),
+            custom_tags: RwSignal::new(Collection::default()),
+            questionnaires: RwSignal::new(Collection::default()),
+            goals: RwSignal::new(Collection::default()),
+            sessions: RwSignal::new(Collection::default()),
+            settings: RwSignal::new(Collection::default()),
+            plan_steps: RwSignal::new(Collection::default()),
+            staying_well: RwSignal::new(Collection::default()),
+            therapy: RwSignal::new(Collection::default()),
+            problems: RwSignal::new(Vec::new()),
+            save_error: RwSignal::new(None),
+            update_ready: RwSignal::new(false),
+            persisted: RwSignal::new(None),
+            sync_queue_error: RwSignal::new(None),
+            local_write: RwSignal::new(None),
+            device: StoredValue::new_local(Device::new(store, random)),
+            now,
+        }
+    }
+
+    /// Reads through the device's repository (records, data kept aside).
+    fn read<T>(&self, read: impl FnOnce(&Repository<AppStore>) -> T) -> T {
+        self.device.with_value(|device| read(device.repository()))
+    }
+
+    /// Everything on this device as the text of a backup file.
+    pub fn backup_text(&self) -> Result<String, StoreError> {
+        self.read(|repo| backup::export(repo, (self.now)()))
+    }
+
+    /// Everything kept aside because it could not be read, oldest first.
+    pub fn aside(&self) -> Result<Vec<AsideEntry>, StoreError> {
+        self.read(Repository::aside)
+    }
+
     /// The live check-ins grouped by local day, for trends, history and insights.
     pub fn mood_days(&self) -> MoodDays {
         self.check_ins.with(|c| {
@@ -185,7 +231,7 @@ impl AppState {
         id: waymark_core::RecordId,
         change: impl FnOnce(&mut K),
     ) -> bool {
-        let now = clock::now();
+        let now = (self.now)();
         let existing = collection.with_untracked(|c| c.get(&id).cloned());
         let mut record = existing.unwrap_or_else(|| Record::new(id, now, K::default()));
         record.deleted = false;
@@ -203,52 +249,55 @@ impl AppState {
         collection: RwSignal<Collection<K>>,
         record: Record<K>,
     ) -> bool {
-        let mut saved = false;
-        // What sync needs: whether this record (not a newer copy) was written.
-        let mut written = None;
-        collection.update(|collection| {
-            match collection.save(&repository(), record.clone(), clock::now()) {
-                Ok(kept) => {
-                    saved = true;
-                    if *kept == record {
-                        written = Some(record);
+        let now = (self.now)();
+        match self.device.with_value(|device| device.save(record, now)) {
+            Ok(saved) => {
+                collection.update(|collection| {
+                    collection.show(saved.held);
+                });
+                self.save_error.set(None);
+                if saved.written {
+                    // Saved here either way; a change that could not be queued is queued by the next sync.
+                    if let Err(error) = saved.sync_queue {
+                        self.sync_queue_error.set(Some(error));
                     }
+                    self.local_write.set(Some(LocalWrite::Saved));
                 }
-                Err(error) => self.save_error.set(Some(error)),
+                true
             }
-        });
-        if saved {
-            self.save_error.set(None);
-            self.ask_to_keep_data();
-        }
-        if let Some(after) = written {
-            // Saved here either way; a change that could not be queued is queued by the next sync.
-            if let Err(error) = crate::sync::record_local_save(&after) {
-                self.sync_queue_error.set(Some(error));
+            Err(error) => {
+                self.save_error.set(Some(error));
+                false
             }
         }
-        saved
     }
 
-    /// After the first thing worth keeping, ask the browser not to clear Waymark's data when space runs low.
-    fn ask_to_keep_data(&self) {
-        thread_local! {
-            // Asked at most once a session: some browsers (Firefox) show the person a prompt each time.
-            static ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Brings in a checked backup (see [`ImportMode`]), then shows what storage holds.
+    pub fn import(&self, preview: &ImportPreview, mode: ImportMode) -> Imported {
+        let imported = self
+            .device
+            .with_value(|device| device.import(preview, mode, (self.now)()));
+        if imported.changed_anything() {
+            self.reload_everything();
+            self.local_write.set(Some(LocalWrite::Imported));
         }
-        if self.persisted.get_untracked() == Some(true) || ASKED.with(|asked| asked.replace(true)) {
-            return;
-        }
-        let persisted = self.persisted;
-        leptos::task::spawn_local(async move {
-            persisted.set(Some(persistence::request_persistence().await))
-        });
+        imported
+    }
+
+    /// Removes everything Waymark keeps on this device, sync's bookkeeping too (sync is then off here), and returns
+    /// how many stored items went.
+    pub fn delete_everything(&self) -> Result<usize, StoreError> {
+        let deleted = self.device.with_value(Device::delete_everything);
+        self.reload_everything();
+        self.save_error.set(None);
+        self.local_write.set(Some(LocalWrite::DeletedEverything));
+        deleted
     }
 
     /// Loads every kind of record from storage again (after an import, or "delete everything").
     pub fn reload_everything(&self) {
-        let repo = repository();
-        self.load_stored(repo.stored_records(), true);
+        let stored = self.read(Repository::stored_records);
+        self.load_stored(stored, true);
     }
 
     /// Start-up: every kind but the check-ins now, and the check-ins just after the first page has been drawn (a page
@@ -260,8 +309,8 @@ impl AppState {
             self.reload_everything();
             return;
         }
-        let repo = repository();
-        self.load_stored(repo.stored_records_except(CheckIn::KIND), false);
+        let stored = self.read(|repo| repo.stored_records_except(CheckIn::KIND));
+        self.load_stored(stored, false);
         let state = *self;
         // The animation frame comes just before the first paint, and a task queued in it runs after that paint.
         request_animation_frame(move || {
@@ -277,10 +326,12 @@ impl AppState {
         if self.check_ins_loaded.get_untracked() {
             return;
         }
-        let (repo, now) = (repository(), clock::now());
+        let now = (self.now)();
         let mut problems = Vec::new();
-        match repo.stored_records_of(CheckIn::KIND) {
-            Ok(stored) => load_kind(self.check_ins, &repo, &stored, now, &mut problems),
+        match self.read(|repo| repo.stored_records_of(CheckIn::KIND)) {
+            Ok(stored) => {
+                self.read(|repo| load_kind(self.check_ins, repo, &stored, now, &mut problems))
+            }
             Err(error) => problems.push(Problem {
                 key: format!("{}{}.", repository::RECORD_PREFIX, CheckIn::KIND),
                 kind: ProblemKind::ReadFailed(error),
@@ -299,7 +350,7 @@ impl AppState {
         stored: Result<repository::StoredRecords, StoreError>,
         with_check_ins: bool,
     ) {
-        let (repo, now) = (repository(), clock::now());
+        let now = (self.now)();
         let mut problems = Vec::new();
         let stored = stored.unwrap_or_else(|error| {
             problems.push(Problem {
@@ -308,17 +359,19 @@ impl AppState {
             });
             Default::default()
         });
-        if with_check_ins {
-            load_kind(self.check_ins, &repo, &stored, now, &mut problems);
-        }
-        load_kind(self.custom_tags, &repo, &stored, now, &mut problems);
-        load_kind(self.questionnaires, &repo, &stored, now, &mut problems);
-        load_kind(self.goals, &repo, &stored, now, &mut problems);
-        load_kind(self.sessions, &repo, &stored, now, &mut problems);
-        load_kind(self.settings, &repo, &stored, now, &mut problems);
-        load_kind(self.plan_steps, &repo, &stored, now, &mut problems);
-        load_kind(self.staying_well, &repo, &stored, now, &mut problems);
-        load_kind(self.therapy, &repo, &stored, now, &mut problems);
+        self.read(|repo| {
+            if with_check_ins {
+                load_kind(self.check_ins, repo, &stored, now, &mut problems);
+            }
+            load_kind(self.custom_tags, repo, &stored, now, &mut problems);
+            load_kind(self.questionnaires, repo, &stored, now, &mut problems);
+            load_kind(self.goals, repo, &stored, now, &mut problems);
+            load_kind(self.sessions, repo, &stored, now, &mut problems);
+            load_kind(self.settings, repo, &stored, now, &mut problems);
+            load_kind(self.plan_steps, repo, &stored, now, &mut problems);
+            load_kind(self.staying_well, repo, &stored, now, &mut problems);
+            load_kind(self.therapy, repo, &stored, now, &mut problems);
+        });
         self.problems.set(problems);
         if with_check_ins {
             self.check_ins_loaded.set(true);
@@ -328,27 +381,38 @@ impl AppState {
     /// Re-reads one key another tab (or sync) changed, into the collection of its kind.
     pub fn reload_key(&self, key: &str) {
         let found = match repository::kind_of_key(key) {
-            Some(CheckIn::KIND) => reload_into(self.check_ins, key),
-            Some(CustomTag::KIND) => reload_into(self.custom_tags, key),
-            Some(QuestionnaireResponse::KIND) => reload_into(self.questionnaires, key),
-            Some(Goal::KIND) => reload_into(self.goals, key),
-            Some(Session::KIND) => reload_into(self.sessions, key),
-            Some(Settings::KIND) => reload_into(self.settings, key),
-            Some(PlanStep::KIND) => reload_into(self.plan_steps, key),
-            Some(StayingWellPlan::KIND) => reload_into(self.staying_well, key),
-            Some(TherapyStatus::KIND) => reload_into(self.therapy, key),
+            Some(CheckIn::KIND) => self.reload_into(self.check_ins, key),
+            Some(CustomTag::KIND) => self.reload_into(self.custom_tags, key),
+            Some(QuestionnaireResponse::KIND) => self.reload_into(self.questionnaires, key),
+            Some(Goal::KIND) => self.reload_into(self.goals, key),
+            Some(Session::KIND) => self.reload_into(self.sessions, key),
+            Some(Settings::KIND) => self.reload_into(self.settings, key),
+            Some(PlanStep::KIND) => self.reload_into(self.plan_steps, key),
+            Some(StayingWellPlan::KIND) => self.reload_into(self.staying_well, key),
+            Some(TherapyStatus::KIND) => self.reload_into(self.therapy, key),
             _ => return,
         };
         if !found.is_empty() {
             self.problems.update(|problems| problems.extend(found));
         }
     }
+
+    fn reload_into<K: RecordKind + Send + Sync>(
+        &self,
+        collection: RwSignal<Collection<K>>,
+        key: &str,
+    ) -> Vec<Problem> {
+        let now = (self.now)();
+        let mut found = Vec::new();
+        self.read(|repo| collection.update(|c| found = c.reload_key(repo, key, now)));
+        found
+    }
 }
 
 /// Loads kind `K` from what was read at once into its collection, noting what could not be loaded.
 fn load_kind<K: RecordKind + Send + Sync>(
     into: RwSignal<Collection<K>>,
-    repo: &Repository<LocalStore>,
+    repo: &Repository<AppStore>,
     stored: &repository::StoredRecords,
     now: waymark_core::Timestamp,
     problems: &mut Vec<Problem>,
@@ -358,13 +422,25 @@ fn load_kind<K: RecordKind + Send + Sync>(
     into.set(collection);
 }
 
-fn reload_into<K: RecordKind + Send + Sync>(
-    collection: RwSignal<Collection<K>>,
-    key: &str,
-) -> Vec<Problem> {
-    let mut found = Vec::new();
-    collection.update(|c| found = c.reload_key(&repository(), key, clock::now()));
-    found
+/// After the first write worth keeping, asks the browser not to clear Waymark's data when space runs low: at most
+/// once a page (some browsers, Firefox, ask the person each time), and not when it already promised.
+fn ask_to_keep_data_after_first_write(state: AppState) {
+    let asked = StoredValue::new(false);
+    Effect::watch(
+        move || state.local_write.get(),
+        move |write, _, _| {
+            if write.is_none() || asked.get_value() || state.persisted.get_untracked() == Some(true)
+            {
+                return;
+            }
+            asked.set_value(true);
+            let persisted = state.persisted;
+            leptos::task::spawn_local(async move {
+                persisted.set(Some(persistence::request_persistence().await))
+            });
+        },
+        false,
+    );
 }
 
 fn listen_to_other_tabs(state: AppState) {

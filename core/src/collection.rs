@@ -1,10 +1,11 @@
 //! The records of one kind as the app holds them in memory, kept in step with storage.
 //!
 //! The app's state wraps one `Collection` per record kind in a signal; every change goes through here, so the rules
-//! (save first, then show; a newer copy from another tab wins; storage events reload one key) are tested natively.
+//! (show only what storage holds, after [`crate::Device::save`]; a newer copy from another tab wins; storage
+//! events reload one key) are tested natively.
 
 use crate::record::{Record, RecordId, Timestamp};
-use crate::repository::{self, Problem, Repository, SaveError, Saved};
+use crate::repository::{self, Problem, Repository};
 use crate::schema::RecordKind;
 use crate::store::KeyValueStore;
 
@@ -62,21 +63,6 @@ impl<K: RecordKind> Collection<K> {
         self.records.iter().find(|r| &r.id == id)
     }
 
-    /// Saves a new or changed record to storage, and only then shows it. On error nothing changes here either.
-    /// When another tab stored a newer copy meanwhile, that copy is shown instead.
-    pub fn save<S: KeyValueStore>(
-        &mut self,
-        repo: &Repository<S>,
-        record: Record<K>,
-        now: Timestamp,
-    ) -> Result<&Record<K>, SaveError> {
-        let kept = match repo.save(&record, now)? {
-            Saved::Written => record,
-            Saved::KeptNewer(held) => held,
-        };
-        Ok(self.put(kept))
-    }
-
     /// Re-reads one storage key after another tab changed it. Keys of other kinds are ignored.
     pub fn reload_key<S: KeyValueStore>(
         &mut self,
@@ -90,7 +76,7 @@ impl<K: RecordKind> Collection<K> {
         let loaded = repo.load_key::<K>(key, now);
         match loaded.records.into_iter().next() {
             Some(record) => {
-                self.put(record);
+                self.show(record);
             }
             // Removed, or unreadable and set aside: it is no longer there to show.
             None => self
@@ -100,7 +86,8 @@ impl<K: RecordKind> Collection<K> {
         loaded.problems
     }
 
-    fn put(&mut self, record: Record<K>) -> &Record<K> {
+    /// Shows a record storage now holds (what [`crate::Device::save`] returned), in its place by creation.
+    pub fn show(&mut self, record: Record<K>) -> &Record<K> {
         let index = match self.records.iter().position(|r| r.id == record.id) {
             Some(index) => {
                 self.records[index] = record;
@@ -122,7 +109,7 @@ impl<K: RecordKind> Collection<K> {
 mod tests {
     use super::*;
     use crate::mood::{CheckIn, MoodLevel};
-    use crate::store::{MemoryStore, StoreError};
+    use crate::store::MemoryStore;
 
     fn check_in(seed: u8, now: i64) -> Record<CheckIn> {
         Record::new(
@@ -133,27 +120,14 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_save_shows_nothing() {
-        let store = MemoryStore::with_quota(10);
-        let repo = Repository::new(&store);
-        let mut collection = Collection::<CheckIn>::default();
-        let result = collection.save(&repo, check_in(1, 5), Timestamp(5));
-        assert_eq!(
-            result.unwrap_err(),
-            SaveError::Store(StoreError::QuotaExceeded)
-        );
-        assert!(collection.all().is_empty());
-    }
-
-    #[test]
     fn records_stay_in_created_order_whatever_order_they_arrive() {
         let store = MemoryStore::new();
         let repo = Repository::new(&store);
         let mut collection = Collection::<CheckIn>::default();
         for (seed, at) in [(1, 30), (2, 10), (3, 20)] {
-            collection
-                .save(&repo, check_in(seed, at), Timestamp(at))
-                .unwrap();
+            let record = check_in(seed, at);
+            repo.save(&record, Timestamp(at)).unwrap();
+            collection.show(record);
         }
         let created: Vec<i64> = collection.all().iter().map(|r| r.created.0).collect();
         assert_eq!(created, [10, 20, 30]);
@@ -171,13 +145,15 @@ mod tests {
         let mut tab_b = Collection::<CheckIn>::default();
 
         let mut record = check_in(1, 10);
-        tab_b.save(&repo_b, record.clone(), Timestamp(10)).unwrap();
+        repo_b.save(&record, Timestamp(10)).unwrap();
+        tab_b.show(record.clone());
         let key = repository::record_key(CheckIn::KIND, &record.id);
         assert!(tab_a.reload_key(&repo_a, &key, Timestamp(11)).is_empty());
         assert_eq!(tab_a.all(), tab_b.all());
 
         record.delete(Timestamp(20));
-        tab_b.save(&repo_b, record, Timestamp(20)).unwrap();
+        repo_b.save(&record, Timestamp(20)).unwrap();
+        tab_b.show(record);
         tab_a.reload_key(&repo_a, &key, Timestamp(21));
         assert_eq!(tab_a.live().count(), 0);
 

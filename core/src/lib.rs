@@ -10,6 +10,7 @@ pub mod calendar_file;
 pub mod collection;
 pub mod crisis;
 pub mod csv_export;
+pub mod device;
 pub mod directory;
 pub mod kinds;
 pub mod merge;
@@ -26,6 +27,7 @@ pub mod store;
 pub mod sync;
 
 pub use collection::Collection;
+pub use device::{Device, ImportMode, Imported, SavedRecord};
 pub use record::{Record, RecordId, Timestamp};
 pub use repository::{Loaded, Problem, ProblemKind, Repository, SaveError, Saved};
 pub use schema::RecordKind;

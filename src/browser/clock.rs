@@ -9,6 +9,11 @@ pub fn now() -> Timestamp {
 
 /// A fresh random record id from the browser's secure random source.
 pub fn new_id() -> RecordId {
+    RecordId::from_random_bytes(random_bytes())
+}
+
+/// 16 bytes from the browser's secure random source (record and change ids).
+pub fn random_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];
     let filled = super::crypto::fill_random(&mut bytes).is_ok();
     if !filled {
@@ -17,7 +22,7 @@ pub fn new_id() -> RecordId {
             *byte = (js_sys::Math::random() * 256.0) as u8 ^ (i as u8);
         }
     }
-    RecordId::from_random_bytes(bytes)
+    bytes
 }
 
 /// A time as the person reads it, for example "Saturday 21 November, 14:05".

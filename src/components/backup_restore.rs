@@ -1,9 +1,10 @@
 use crate::browser::{clock, files};
-use crate::state::{repository, use_app_state};
+use crate::state::use_app_state;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use waymark_core::backup::{self, ImportPreview};
 use waymark_core::calendar::local_date;
+use waymark_core::{ImportMode, Imported};
 
 /// The name of a backup file made today, e.g. "waymark-backup-2026-11-21.json".
 fn backup_file_name() -> String {
@@ -14,7 +15,7 @@ fn backup_file_name() -> String {
 /// Returns a message for the person.
 pub fn download_backup() -> Result<String, String> {
     let state = use_app_state();
-    let text = backup::export(&repository(), clock::now()).map_err(|e| e.to_string())?;
+    let text = state.backup_text().map_err(|e| e.to_string())?;
     files::download(&backup_file_name(), "application/json", &text)?;
     state.update_settings(|s| s.last_backup_at = Some(clock::now()));
     Ok(format!(
@@ -23,13 +24,18 @@ pub fn download_backup() -> Result<String, String> {
     ))
 }
 
-/// After an import, with sync on: queues what came in, and says so if that failed (the next sync tries again).
-fn queue_for_sync() -> String {
-    match crate::sync::after_import() {
+/// What an import did, in words for the person: what changed, and whether it could all be got ready to sync (with
+/// sync on; the next sync tries again if not).
+fn import_words(imported: Imported, before: &str) -> Step {
+    let sync_words = match imported.sync_queue {
         Ok(_) => String::new(),
         Err(error) => format!(
             " It could not all be got ready to sync yet: {error} Waymark will try again with the next sync."
         ),
+    };
+    match imported.result {
+        Ok(report) => Step::Done(format!("{before}{}{sync_words}", report.summary())),
+        Err(error) => Step::Failed(format!("{error}{sync_words}")),
     }
 }
 
@@ -72,12 +78,7 @@ pub fn BackupRestore() -> impl IntoView {
         });
     };
     let merge = move |preview: ImportPreview| {
-        let result = backup::merge(&repository(), &preview, clock::now());
-        state.reload_everything();
-        step.set(match result {
-            Ok(report) => Step::Done(format!("{}{}", report.summary(), queue_for_sync())),
-            Err(error) => Step::Failed(error.to_string()),
-        });
+        step.set(import_words(state.import(&preview, ImportMode::Add), ""));
     };
     let replace = move |preview: ImportPreview| {
         // First a copy of what is here now, so nothing can be lost by mistake.
@@ -87,16 +88,10 @@ pub fn BackupRestore() -> impl IntoView {
             )));
             return;
         }
-        let result = backup::replace(&repository(), &preview, clock::now());
-        state.reload_everything();
-        step.set(match result {
-            Ok(report) => Step::Done(format!(
-                "Your data was replaced with the backup. {}{}",
-                report.summary(),
-                queue_for_sync()
-            )),
-            Err(error) => Step::Failed(error.to_string()),
-        });
+        step.set(import_words(
+            state.import(&preview, ImportMode::Replace),
+            "Your data was replaced with the backup. ",
+        ));
     };
 
     view! {

@@ -1,6 +1,6 @@
 use crate::components::backup_restore::download_backup;
 use crate::pages::sync::focus_id;
-use crate::state::{repository, use_app_state};
+use crate::state::use_app_state;
 use crate::sync::use_sync;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -17,11 +17,8 @@ pub fn DeleteEverything() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let backup_message = RwSignal::new(None::<String>);
     let delete = move |_| {
-        let result = repository().delete_everything();
-        state.reload_everything();
-        // Sync's keys went too: this device no longer syncs.
-        crate::sync::after_delete_everything();
-        state.save_error.set(None);
+        // Sync's bookkeeping goes too: this device no longer syncs.
+        let result = state.delete_everything();
         asking.set(false);
         // The confirmation (and the focused button) is gone: focus goes to the section's heading.
         focus_id("delete-title");

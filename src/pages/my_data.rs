@@ -4,7 +4,7 @@ use crate::components::backup_restore::BackupRestore;
 use crate::components::delete_everything::DeleteEverything;
 use crate::components::reminders::Reminders;
 use crate::components::sync_status::SyncStatusLine;
-use crate::state::{repository, use_app_state};
+use crate::state::use_app_state;
 use crate::sync::use_sync;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -23,7 +23,7 @@ pub fn MyDataPage() -> impl IntoView {
     // Reading every key is slow with years of data: once, and again whenever problems change.
     let aside = Memo::new(move |_| {
         state.problems.track();
-        repository().aside().unwrap_or_default()
+        state.aside().unwrap_or_default()
     });
     let newer = move || {
         state.problems.with(|p| {

@@ -3,8 +3,8 @@
 //!
 //! ## The runner
 //!
-//! One [`SyncRunner`] per page, in context and in a thread-local so [`AppState`] can reach it after a save. A sync
-//! cycle:
+//! One [`SyncRunner`] per page, in context. It follows [`AppState::local_write`] for this tab's own writes (which
+//! core's device has already queued), so the state never calls sync. A sync cycle:
 //!
 //! 1. stops at once when sync is off, when the browser says it is offline, or when another tab holds the
 //!    [`lease`] (that tab's results arrive here through `storage` events, like any other tab's saves);
@@ -30,7 +30,7 @@ pub mod rules;
 pub mod secure;
 
 use crate::browser::{clock, local_store::LocalStore};
-use crate::state::AppState;
+use crate::state::{AppState, LocalWrite};
 use client::{ApiError, Auth, ServerTime};
 use leptos::prelude::*;
 use rules::{Batcher, Pending, Phase, Problem, Status};
@@ -38,27 +38,11 @@ use std::cell::RefCell;
 use std::time::Duration;
 use waymark_core::sync::engine::{Incoming, Membership, Pulled, SyncEngine};
 use waymark_core::sync::protocol::{MAX_PULL_LIMIT, PushChange, PushRequest};
-use waymark_core::{Record, RecordKind, StoreError, Timestamp};
+use waymark_core::{StoreError, Timestamp};
 
 /// The engine over `localStorage` (stateless, like the repository), with the browser's random source for change ids.
 pub fn engine() -> SyncEngine<LocalStore> {
-    SyncEngine::new(LocalStore, random_16)
-}
-
-/// 16 bytes from the browser's secure random source (change ids need only be unique; every browser that runs the
-/// app has `crypto.getRandomValues`, and the fallback only keeps them unique).
-fn random_16() -> [u8; 16] {
-    let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
-        .is_some();
-    if !filled {
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = (js_sys::Math::random() * 256.0) as u8 ^ (i as u8);
-        }
-    }
-    bytes
+    SyncEngine::new(LocalStore, clock::random_bytes)
 }
 
 const MEMBERSHIP_KEY: &str = "waymark.sync.membership";
@@ -110,7 +94,6 @@ struct Inner {
 
 thread_local! {
     static INNER: RefCell<Inner> = RefCell::new(Inner::default());
-    static RUNNER: std::cell::Cell<Option<SyncRunner>> = const { std::cell::Cell::new(None) };
 }
 
 fn inner<T>(f: impl FnOnce(&mut Inner) -> T) -> T {
@@ -170,50 +153,36 @@ pub fn provide_sync(state: AppState) -> SyncRunner {
     };
     inner(|inner| inner.tab = clock::new_id().to_string());
     provide_context(runner);
-    RUNNER.with(|r| r.set(Some(runner)));
     runner.read(false);
     runner.listen();
+    runner.follow_local_writes();
     if runner.is_on() {
         runner.schedule(1_500);
     }
     runner
 }
 
-/// After a local save: queues the change for sync (when sync is on) and asks for a sync soon. A failure to queue
-/// is returned for the banner; the record itself is saved either way.
-pub fn record_local_save<K: RecordKind>(after: &Record<K>) -> Result<(), StoreError> {
-    // A change that could not be queued is remembered by the engine and queued by the next cycle.
-    let queued = engine().record_local_save(after, clock::now());
-    if let Some(runner) = RUNNER.with(|r| r.get())
-        && runner.may_start()
-    {
-        runner.schedule(DEBOUNCE_MS);
-    }
-    queued
-}
-
-/// After an import: queues every record the import brought in, then syncs.
-pub fn after_import() -> Result<usize, StoreError> {
-    let Some(runner) = RUNNER.with(|r| r.get()) else {
-        return Ok(0);
-    };
-    if !runner.is_on() {
-        return Ok(0);
-    }
-    let queued = engine().queue_unsynced(clock::now());
-    runner.refresh();
-    runner.schedule(0);
-    queued
-}
-
-/// After "delete everything" (which removes sync's keys too): sync shows as off.
-pub fn after_delete_everything() {
-    if let Some(runner) = RUNNER.with(|r| r.get()) {
-        runner.refresh();
-    }
-}
-
 impl SyncRunner {
+    /// Acts on this tab's own writes, as [`AppState::local_write`] announces them (the device already queued them):
+    /// a save syncs about two seconds after the last one, an import at once; after "delete everything" (which removes
+    /// sync's bookkeeping too) sync shows as off.
+    fn follow_local_writes(&self) {
+        let runner = *self;
+        Effect::watch(
+            move || runner.state.local_write.get(),
+            move |write, _, _| match write {
+                Some(LocalWrite::Saved) if runner.may_start() => runner.schedule(DEBOUNCE_MS),
+                Some(LocalWrite::Imported) if runner.is_on() => {
+                    runner.refresh();
+                    runner.schedule(0);
+                }
+                Some(LocalWrite::DeletedEverything) => runner.refresh(),
+                _ => {}
+            },
+            false,
+        );
+    }
+
     pub fn is_on(&self) -> bool {
         self.membership.with_untracked(Option::is_some)
     }
