@@ -11,7 +11,7 @@
 use crate::calendar::{LocalDate, UtcOffset, local_date};
 use crate::mood::MoodLevel;
 use crate::mood_trends::DayMood;
-use crate::record::Timestamp;
+use crate::record::{Record, Timestamp};
 use crate::schema::{Migration, RecordKind};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -171,6 +171,11 @@ impl RecordKind for Session {
     const KIND: &'static str = "activity_session";
     const VERSION: u32 = 1;
     const MIGRATIONS: &'static [Migration] = &[];
+
+    /// The start of the session's day, in UTC (the day the person chose, which may be earlier than its creation).
+    fn time(record: &Record<Self>) -> Timestamp {
+        Timestamp(i64::from(record.data.date.day_number()) * 24 * 60 * 60 * 1000)
+    }
 }
 
 /// Why the minutes someone typed cannot be used.

@@ -73,6 +73,8 @@ pub struct Checked {
     pub id: RecordId,
     pub updated: Timestamp,
     pub deleted: bool,
+    /// When the record happened ([`RecordKind::time`]).
+    pub time: Timestamp,
     /// The schema version the text was written with.
     pub stored_version: u32,
     /// The same record as this version stores it (migrated if it was older).
@@ -170,6 +172,7 @@ fn validate<K: RecordKind>(text: &str) -> Result<Checked, DecodeError> {
     let record = decoded.record;
     Ok(Checked {
         current: schema::encode(&record),
+        time: K::time(&record),
         id: record.id,
         updated: record.updated,
         deleted: record.deleted,

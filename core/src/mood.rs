@@ -1,6 +1,6 @@
 //! Mood check-ins: how a person feels right now, on a five-point scale shown in words.
 
-use crate::record::Timestamp;
+use crate::record::{Record, Timestamp};
 use crate::schema::{Migration, RecordKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -141,6 +141,11 @@ impl RecordKind for CheckIn {
     const KIND: &'static str = "mood_check_in";
     const VERSION: u32 = 2;
     const MIGRATIONS: &'static [Migration] = &[add_note_and_tags];
+
+    /// The moment the check-in is about (an earlier time can be chosen).
+    fn time(record: &Record<Self>) -> Timestamp {
+        record.data.at
+    }
 }
 
 /// Why a tag name cannot be used.

@@ -22,6 +22,12 @@ pub trait RecordKind:
     const VERSION: u32;
     /// `MIGRATIONS[i]` turns version `i + 1` into version `i + 2`, so its length is always `VERSION - 1`.
     const MIGRATIONS: &'static [Migration];
+
+    /// When the record happened, for asking for a kind within a range of time (see [`crate::database::Row::time`]):
+    /// by default when it was created.
+    fn time(record: &Record<Self>) -> crate::Timestamp {
+        record.created
+    }
 }
 
 /// Why stored text could not be turned into a current record.
