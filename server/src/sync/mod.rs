@@ -10,7 +10,8 @@
 //! - [`auth`]: device tokens on requests; [`secrets`]: ids, tokens and hashes.
 //! - [`validate`]: checks on everything a device sends; [`body`]: the JSON body extractor.
 //! - [`rate_limit`]: per-address and per-space limits on the endpoints that need no token, per-device limits on
-//!   pushes and pulls; [`SpaceLimits`]: the bytes and devices a space may have.
+//!   pushes and pulls (checked before the body is read), per-address limits on refused tokens; [`SpaceLimits`]:
+//!   the bytes and devices a space may have; [`ServerLimits`]: the push bytes read at once.
 //! - [`error`]: the JSON error answers.
 //!
 //! Every sync route also gets: a body limit ([`MAX_PUSH_BODY_BYTES`] for pushes, [`MAX_SMALL_BODY_BYTES`] for the
@@ -35,6 +36,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{delete, get, post, put};
+use tokio::sync::Semaphore;
 use tower_http::cors::CorsLayer;
 use waymark_core::sync::protocol::{API_PREFIX, MAX_PUSH_BODY_BYTES, MAX_SMALL_BODY_BYTES};
 
@@ -58,7 +60,30 @@ pub struct SyncConfig {
     pub quotas: Quotas,
     /// The size limits of a space.
     pub limits: SpaceLimits,
+    /// The limits of the whole server.
+    pub server_limits: ServerLimits,
 }
+
+/// How much the whole server takes on at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// The push bodies being read at once may add up to at most this many bytes. A push reserves its
+    /// `Content-Length` (or, without one, [`MAX_PUSH_BODY_BYTES`]) before its body is read; one that does not fit
+    /// is 503 `unavailable` with `Retry-After`.
+    pub push_bytes_in_flight: u32,
+}
+
+impl Default for ServerLimits {
+    /// Sixteen largest pushes at once: 64 MiB of bodies, whatever the number of devices pushing.
+    fn default() -> Self {
+        Self {
+            push_bytes_in_flight: 16 * MAX_PUSH_BODY_BYTES_U32,
+        }
+    }
+}
+
+/// [`MAX_PUSH_BODY_BYTES`] as a semaphore counts it.
+const MAX_PUSH_BODY_BYTES_U32: u32 = MAX_PUSH_BODY_BYTES as u32;
 
 /// How much one space may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +110,8 @@ pub struct SyncApi {
     pub store: Store,
     pub config: Arc<SyncConfig>,
     limits: Arc<RateLimits>,
+    /// Bytes of push bodies that may still be read at once ([`ServerLimits::push_bytes_in_flight`]).
+    push_room: Arc<Semaphore>,
 }
 
 impl SyncApi {
@@ -92,6 +119,9 @@ impl SyncApi {
         Self {
             store,
             limits: Arc::new(RateLimits::new(&config.quotas)),
+            push_room: Arc::new(Semaphore::new(
+                config.server_limits.push_bytes_in_flight as usize,
+            )),
             config: Arc::new(config),
         }
     }
