@@ -2087,6 +2087,48 @@ async fn a_flood_of_bad_tokens_from_one_address_is_429_after_a_burst() {
     reply.ok::<Devices>();
 }
 
+/// Whether any file in `dir` holds `needle`.
+fn files_hold(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(|entry| {
+            let path = entry.expect("entry").path();
+            let bytes = std::fs::read(&path).expect("read file");
+            bytes
+                .windows(needle.len())
+                .any(|window| window == needle)
+                .then(|| path.display().to_string())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_space_leaves_no_ciphertext_in_the_database_files() {
+    let api = Api::new(Backend::SqliteFile).await.expect("sqlite file");
+    let app = &api.app;
+    let dir = api._dir.as_ref().expect("a file store").path().to_owned();
+    let space = create_space(app).await;
+    let marker = random_bytes();
+    let sealed: Vec<u8> = marker.iter().copied().cycle().take(3000).collect();
+    let changes: Vec<(String, String)> = (0..20)
+        .map(|_| (random_id().expect("random"), b64(&sealed)))
+        .collect();
+    push(app, &space, &space.first.token, &changes).await;
+    assert!(
+        !files_hold(&dir, &marker).is_empty(),
+        "the ciphertext is in the files before the delete"
+    );
+
+    delete(app, &space.path(""), Some(&space.first.token))
+        .await
+        .ok::<Done>();
+    let holding = files_hold(&dir, &marker);
+    assert!(
+        holding.is_empty(),
+        "the deleted ciphertext is still in {holding:?}"
+    );
+}
+
 /// A request body that says when it is first asked for bytes, then never sends any.
 struct StalledBody {
     asked: Arc<tokio::sync::Notify>,

@@ -204,6 +204,22 @@ impl SqliteStore {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Runs `work` on the writer's connection between groups, outside any transaction (what a transaction must not
+    /// hold: a checkpoint).
+    async fn between_groups<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::BetweenGroups(Box::new(Pending {
+            work: Some(work),
+            result: None,
+            reply,
+        })))?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
     /// [`SqliteStore::read`] for a point lookup, which a file's store may run on the calling thread.
     async fn lookup<T, F>(&self, work: F) -> Result<T, StoreError>
     where
@@ -225,14 +241,25 @@ impl SqliteStore {
         if let Some(readers) = &self.shared.readers {
             return readers.read(work).await;
         }
-        let (reply, answer) = oneshot::channel();
-        self.send(Job::Read(Box::new(Pending {
-            work: Some(work),
-            result: None,
-            reply,
-        })))?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.between_groups(work).await
     }
+}
+
+/// Copies every page of the WAL into the database file and truncates the WAL to nothing (waiting for readers up
+/// to the busy timeout). A checkpoint that readers kept from finishing is logged; the next one finishes it.
+fn truncate_wal(conn: &Connection) -> Result<(), StoreError> {
+    let (busy, wal_pages, copied): (i64, i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+    if busy != 0 {
+        tracing::warn!(
+            wal_pages,
+            copied,
+            "the WAL checkpoint after deleting a space could not finish"
+        );
+    }
+    Ok(())
 }
 
 /// Locks a mutex whose data stays consistent even if a holder panicked.
@@ -257,6 +284,9 @@ fn configure(conn: &Connection, reader: bool) -> Result<(), StoreError> {
     // A receipt tells a device its change is stored: FULL makes that survive a power cut too.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Deleted rows are overwritten with zeros, not just unlinked: "delete my data" leaves no ciphertext in free
+    // pages (the WAL's old copies are removed by the checkpoint after a space is deleted).
+    conn.pragma_update(None, "secure_delete", true)?;
     if reader {
         conn.pragma_update(None, "query_only", true)?;
     }
@@ -331,8 +361,8 @@ impl Readers {
 
 /// A job for the writer thread.
 enum Job {
-    /// A read (in memory only): run between groups.
-    Read(Box<dyn Task>),
+    /// Work outside any transaction, run between groups: reads (in memory only), checkpoints.
+    BetweenGroups(Box<dyn Task>),
     /// A write: run in the next group.
     Write(Box<dyn Task>),
 }
@@ -407,7 +437,7 @@ fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Job>, hooks: &Hooks) {
         let mut next = Some(first);
         while let Some(job) = next {
             match job {
-                Job::Read(task) => reads.push(task),
+                Job::BetweenGroups(task) => reads.push(task),
                 Job::Write(task) => writes.push(task),
             }
             next = if writes.len() < MAX_GROUP {
@@ -792,21 +822,28 @@ impl SyncStore for SqliteStore {
         .await
     }
 
+    /// Deletes the space's rows (overwritten, as `secure_delete` is on), then checkpoints the WAL into the file
+    /// and truncates it, so no copy of the old pages is left in the WAL either.
     async fn delete_space(&self, space_id: &str) -> Result<Outcome, StoreError> {
         let space_id = space_id.to_owned();
-        self.write(move |conn| {
-            let [changes, devices, space] = DELETE_SPACE;
-            for statement in [changes, devices] {
-                execute(conn, statement, &[&space_id])?;
-            }
-            let deleted = execute(conn, space, &[&space_id])?;
-            Ok(if deleted == 0 {
-                Outcome::Missing
-            } else {
-                Outcome::Done
+        let outcome = self
+            .write(move |conn| {
+                let [changes, devices, space] = DELETE_SPACE;
+                for statement in [changes, devices] {
+                    execute(conn, statement, &[&space_id])?;
+                }
+                let deleted = execute(conn, space, &[&space_id])?;
+                Ok(if deleted == 0 {
+                    Outcome::Missing
+                } else {
+                    Outcome::Done
+                })
             })
-        })
-        .await
+            .await?;
+        if outcome == Outcome::Done {
+            self.between_groups(truncate_wal).await?;
+        }
+        Ok(outcome)
     }
 }
 
