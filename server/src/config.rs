@@ -2,9 +2,11 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::server::ConnectionLimits;
 use crate::sync::store::Database;
 
 /// Where the built app lives unless told otherwise.
@@ -30,10 +32,16 @@ pub const CORS_ORIGIN_ENV: &str = "WAYMARK_CORS_ORIGIN";
 /// Environment variable that, set to `1` or `true`, means `--behind-proxy`.
 pub const BEHIND_PROXY_ENV: &str = "WAYMARK_BEHIND_PROXY";
 
+/// Environment variable for the header-read timeout in seconds (a `--header-timeout` flag wins over it).
+pub const HEADER_TIMEOUT_ENV: &str = "WAYMARK_HEADER_TIMEOUT";
+/// Environment variable for the most connections at once (a `--max-connections` flag wins over it).
+pub const MAX_CONNECTIONS_ENV: &str = "WAYMARK_MAX_CONNECTIONS";
+
 /// Usage text for `--help` and usage errors.
 pub const USAGE: &str = "\
 Usage: waymark-server [--dist DIR] [--addr HOST:PORT] [--data-dir DIR | --database-url URL]
                       [--cors-origin ORIGIN] [--behind-proxy]
+                      [--header-timeout SECONDS] [--max-connections N]
 
 Serves the built Waymark app (Trunk's dist/ output) from memory, and the end-to-end-encrypted
 sync API under /api/sync/v1 (it stores only ciphertext).
@@ -51,6 +59,11 @@ Options:
                         sync API; by default no CORS headers are sent [env: WAYMARK_CORS_ORIGIN]
   --behind-proxy        rate-limit by the last X-Forwarded-For address (only behind a proxy
                         or load balancer that sets it) [env: WAYMARK_BEHIND_PROXY=1]
+  --header-timeout SECONDS
+                        close a connection that has not sent a request's headers within
+                        this time [env: WAYMARK_HEADER_TIMEOUT] [default: 10]
+  --max-connections N   serve at most N connections at once; more wait until one closes
+                        [env: WAYMARK_MAX_CONNECTIONS] [default: 1024]
   -h, --help            print this help
   -V, --version         print the version
 ";
@@ -68,6 +81,8 @@ pub struct Config {
     pub cors_origin: Option<String>,
     /// Whether rate limits take the client address from `X-Forwarded-For`.
     pub behind_proxy: bool,
+    /// The header-read timeout and the most connections at once.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for Config {
@@ -78,6 +93,7 @@ impl Default for Config {
             database: Database::SqliteFile(PathBuf::from(DEFAULT_DATA_DIR).join(SQLITE_FILE)),
             cors_origin: None,
             behind_proxy: false,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -121,6 +137,12 @@ pub enum ConfigError {
     /// repeated: it may hold a password.)
     #[error("the database URL must start with postgres://, postgresql:// or sqlite:")]
     DatabaseUrlUnsupported,
+    /// A number (flag or environment) is not a whole number of at least 1.
+    #[error("{setting} must be a whole number of at least 1")]
+    NotAPositiveNumber {
+        /// The flag the number is for.
+        setting: &'static str,
+    },
     /// The CORS origin is not `http(s)://host[:port]`.
     #[error("the CORS origin {origin:?} is not of the form https://host[:port]")]
     CorsOriginMalformed {
@@ -146,6 +168,8 @@ impl Command {
         let mut cors_origin = env(CORS_ORIGIN_ENV);
         let mut behind_proxy =
             env(BEHIND_PROXY_ENV).is_some_and(|value| value == "1" || value == "true");
+        let mut header_timeout = env(HEADER_TIMEOUT_ENV);
+        let mut max_connections = env(MAX_CONNECTIONS_ENV);
 
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -173,6 +197,8 @@ impl Command {
                 "--database-url" => database_url = Some(value("--database-url")?),
                 "--cors-origin" => cors_origin = Some(value("--cors-origin")?),
                 "--behind-proxy" if inline_value.is_none() => behind_proxy = true,
+                "--header-timeout" => header_timeout = Some(value("--header-timeout")?),
+                "--max-connections" => max_connections = Some(value("--max-connections")?),
                 "-h" | "--help" => return Ok(Self::Help),
                 "-V" | "--version" => return Ok(Self::Version),
                 _ => {
@@ -211,14 +237,40 @@ impl Command {
                 }
             })
             .transpose()?;
+        let defaults = ConnectionLimits::default();
+        let connections = ConnectionLimits {
+            header_read_timeout: positive_number(header_timeout, "--header-timeout")?
+                .map_or(defaults.header_read_timeout, Duration::from_secs),
+            max_connections: positive_number(max_connections, "--max-connections")?
+                .map_or(defaults.max_connections, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                }),
+        };
         Ok(Self::Serve(Config {
             dist: dist.unwrap_or_else(|| PathBuf::from(DEFAULT_DIST)),
             addr,
             database,
             cors_origin,
             behind_proxy,
+            connections,
         }))
     }
+}
+
+/// A setting's whole number, at least 1 (`None` when unset).
+fn positive_number(
+    value: Option<OsString>,
+    setting: &'static str,
+) -> Result<Option<u64>, ConfigError> {
+    value
+        .map(|value| {
+            value
+                .to_str()
+                .and_then(|text| text.parse::<u64>().ok())
+                .filter(|&n| n >= 1)
+                .ok_or(ConfigError::NotAPositiveNumber { setting })
+        })
+        .transpose()
 }
 
 /// `postgres://…` (or `postgresql://…`) as is; `sqlite://PATH` or `sqlite:PATH` as a file
@@ -435,6 +487,34 @@ mod tests {
             parse(&["--behind-proxy=yes"], &[]),
             Err(ConfigError::UnexpectedArgument { .. })
         ));
+    }
+
+    #[test]
+    fn connection_limits_from_flags_or_environment() {
+        assert_eq!(
+            serve_with(&[], &[]).connections,
+            ConnectionLimits::default()
+        );
+        let set = serve_with(
+            &["--header-timeout", "3"],
+            &[(MAX_CONNECTIONS_ENV, "50"), (HEADER_TIMEOUT_ENV, "7")],
+        );
+        assert_eq!(
+            set.connections,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(3),
+                max_connections: 50,
+            }
+        );
+        for bad in ["0", "-1", "ten", ""] {
+            assert_eq!(
+                parse(&["--max-connections", bad], &[]),
+                Err(ConfigError::NotAPositiveNumber {
+                    setting: "--max-connections"
+                }),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -135,7 +135,7 @@ fn run(config: Config) -> Result<(), StartError> {
         announce(&format!("Waymark is running at http://{local}/"))
             .map_err(StartError::Announce)?;
         tracing::info!(%local, "listening");
-        server::serve(listener, app, shutdown, DRAIN_TIMEOUT)
+        server::serve(listener, app, shutdown, DRAIN_TIMEOUT, config.connections)
             .await
             .map_err(StartError::Serve)?;
         store.close().await;
