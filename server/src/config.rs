@@ -37,11 +37,15 @@ pub const HEADER_TIMEOUT_ENV: &str = "WAYMARK_HEADER_TIMEOUT";
 /// Environment variable for the most connections at once (a `--max-connections` flag wins over it).
 pub const MAX_CONNECTIONS_ENV: &str = "WAYMARK_MAX_CONNECTIONS";
 
+/// Environment variable for the sync store's byte cap (a `--max-stored-bytes` flag wins over it).
+pub const MAX_STORED_BYTES_ENV: &str = "WAYMARK_MAX_STORED_BYTES";
+
 /// Usage text for `--help` and usage errors.
 pub const USAGE: &str = "\
 Usage: waymark-server [--dist DIR] [--addr HOST:PORT] [--data-dir DIR | --database-url URL]
                       [--cors-origin ORIGIN] [--behind-proxy]
                       [--header-timeout SECONDS] [--max-connections N]
+                      [--max-stored-bytes BYTES]
 
 Serves the built Waymark app (Trunk's dist/ output) from memory, and the end-to-end-encrypted
 sync API under /api/sync/v1 (it stores only ciphertext).
@@ -64,6 +68,10 @@ Options:
                         this time [env: WAYMARK_HEADER_TIMEOUT] [default: 10]
   --max-connections N   serve at most N connections at once; more wait until one closes
                         [env: WAYMARK_MAX_CONNECTIONS] [default: 1024]
+  --max-stored-bytes BYTES
+                        cap the ciphertext of every sync space together; a push that
+                        would go over is refused (503) [env: WAYMARK_MAX_STORED_BYTES]
+                        [default: no cap]
   -h, --help            print this help
   -V, --version         print the version
 ";
@@ -83,6 +91,8 @@ pub struct Config {
     pub behind_proxy: bool,
     /// The header-read timeout and the most connections at once.
     pub connections: ConnectionLimits,
+    /// The sync store's byte cap, if any.
+    pub max_stored_bytes: Option<u64>,
 }
 
 impl Default for Config {
@@ -94,6 +104,7 @@ impl Default for Config {
             cors_origin: None,
             behind_proxy: false,
             connections: ConnectionLimits::default(),
+            max_stored_bytes: None,
         }
     }
 }
@@ -170,6 +181,7 @@ impl Command {
             env(BEHIND_PROXY_ENV).is_some_and(|value| value == "1" || value == "true");
         let mut header_timeout = env(HEADER_TIMEOUT_ENV);
         let mut max_connections = env(MAX_CONNECTIONS_ENV);
+        let mut max_stored_bytes = env(MAX_STORED_BYTES_ENV);
 
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -199,6 +211,7 @@ impl Command {
                 "--behind-proxy" if inline_value.is_none() => behind_proxy = true,
                 "--header-timeout" => header_timeout = Some(value("--header-timeout")?),
                 "--max-connections" => max_connections = Some(value("--max-connections")?),
+                "--max-stored-bytes" => max_stored_bytes = Some(value("--max-stored-bytes")?),
                 "-h" | "--help" => return Ok(Self::Help),
                 "-V" | "--version" => return Ok(Self::Version),
                 _ => {
@@ -253,6 +266,7 @@ impl Command {
             cors_origin,
             behind_proxy,
             connections,
+            max_stored_bytes: positive_number(max_stored_bytes, "--max-stored-bytes")?,
         }))
     }
 }
@@ -490,7 +504,7 @@ mod tests {
     }
 
     #[test]
-    fn connection_limits_from_flags_or_environment() {
+    fn limits_from_flags_or_environment() {
         assert_eq!(
             serve_with(&[], &[]).connections,
             ConnectionLimits::default()
@@ -505,6 +519,14 @@ mod tests {
                 header_read_timeout: Duration::from_secs(3),
                 max_connections: 50,
             }
+        );
+        assert_eq!(
+            serve_with(&["--max-stored-bytes=1000000"], &[]).max_stored_bytes,
+            Some(1_000_000)
+        );
+        assert_eq!(
+            serve_with(&[], &[(MAX_STORED_BYTES_ENV, "5")]).max_stored_bytes,
+            Some(5)
         );
         for bad in ["0", "-1", "ten", ""] {
             assert_eq!(

@@ -10,6 +10,7 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use waymark_server::config::{Command, Config, USAGE};
 use waymark_server::server::{self, DRAIN_TIMEOUT};
+use waymark_server::sync::ServerLimits;
 use waymark_server::sync::store::{Database, Store, StoreError};
 use waymark_server::{LoadError, StaticAssets, SyncApi, SyncConfig, logging, router};
 
@@ -103,6 +104,10 @@ fn run(config: Config) -> Result<(), StartError> {
             .transpose()
             .map_err(|_| StartError::CorsOrigin)?,
         behind_proxy: config.behind_proxy,
+        server_limits: ServerLimits {
+            max_stored_bytes: config.max_stored_bytes,
+            ..ServerLimits::default()
+        },
         ..SyncConfig::default()
     };
 

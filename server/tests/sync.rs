@@ -29,7 +29,8 @@ use waymark_server::SyncConfig;
 use waymark_server::sync::rate_limit::{Quotas, quota};
 use waymark_server::sync::secrets::random_id;
 use waymark_server::sync::store::{
-    Database, JoinOutcome, JoinProof, NewChange, NewDevice, PushOutcome, Store, SyncStore as _,
+    ByteLimits, Database, JoinOutcome, JoinProof, NewChange, NewDevice, PushOutcome, Store,
+    SyncStore as _,
 };
 use waymark_server::sync::{ServerLimits, SpaceLimits, validate};
 
@@ -92,20 +93,10 @@ impl Api {
 
     /// With loose rate limits and these space limits.
     async fn with_limits(backend: Backend, limits: SpaceLimits) -> Option<Self> {
-        let loose = quota(100_000, Duration::from_millis(1));
-        let quotas = Quotas {
-            create_per_ip: loose,
-            kdf_per_ip: loose,
-            join_per_ip: loose,
-            join_failures_per_network: loose,
-            join_failures_per_space: loose,
-            changes_per_device: loose,
-            auth_failures_per_ip: loose,
-        };
         Self::with_config(
             backend,
             SyncConfig {
-                quotas,
+                quotas: loose_quotas(),
                 limits,
                 ..SyncConfig::default()
             },
@@ -121,6 +112,20 @@ impl Api {
             store,
             _dir: dir,
         })
+    }
+}
+
+/// Rate limits too loose to matter.
+fn loose_quotas() -> Quotas {
+    let loose = quota(100_000, Duration::from_millis(1));
+    Quotas {
+        create_per_ip: loose,
+        kdf_per_ip: loose,
+        join_per_ip: loose,
+        join_failures_per_network: loose,
+        join_failures_per_space: loose,
+        changes_per_device: loose,
+        auth_failures_per_ip: loose,
     }
 }
 
@@ -1109,7 +1114,7 @@ async fn receipts_never_go_back_when_the_clock_does(backend: Backend) {
     let ahead = waymark_server::sync::now_ms() + 3_600_000;
     let PushOutcome::Stored(first) = api
         .store
-        .push(&space.id, device, &[one("a")], u64::MAX, ahead)
+        .push(&space.id, device, &[one("a")], ByteLimits::UNLIMITED, ahead)
         .await
         .expect("push")
     else {
@@ -1119,7 +1124,13 @@ async fn receipts_never_go_back_when_the_clock_does(backend: Backend) {
     // ... then one whose clock was stepped back a minute ...
     let PushOutcome::Stored(second) = api
         .store
-        .push(&space.id, device, &[one("b")], u64::MAX, ahead - 60_000)
+        .push(
+            &space.id,
+            device,
+            &[one("b")],
+            ByteLimits::UNLIMITED,
+            ahead - 60_000,
+        )
         .await
         .expect("push")
     else {
@@ -1135,7 +1146,13 @@ async fn receipts_never_go_back_when_the_clock_does(backend: Backend) {
     // Once the clock passes it, receipts follow the clock again.
     let PushOutcome::Stored(later) = api
         .store
-        .push(&space.id, device, &[one("d")], u64::MAX, ahead + 5)
+        .push(
+            &space.id,
+            device,
+            &[one("d")],
+            ByteLimits::UNLIMITED,
+            ahead + 5,
+        )
         .await
         .expect("push")
     else {
@@ -1194,6 +1211,45 @@ async fn a_full_space_refuses_pushes_with_413_space_full(backend: Backend) {
         &[(random_id().expect("random"), b64(&[1; 100]))],
     )
     .await;
+}
+
+async fn the_store_s_byte_cap_refuses_pushes_until_a_space_is_deleted(backend: Backend) {
+    let config = SyncConfig {
+        quotas: loose_quotas(),
+        server_limits: ServerLimits {
+            max_stored_bytes: Some(1000),
+            ..ServerLimits::default()
+        },
+        ..SyncConfig::default()
+    };
+    let Some(api) = Api::with_config(backend, config).await else {
+        return;
+    };
+    let app = &api.app;
+    let sized = |bytes: usize| (random_id().expect("random"), b64(&vec![7; bytes]));
+    let (a, b) = (create_space(app).await, create_space(app).await);
+    push(app, &a, &a.first.token, &[sized(600)]).await;
+    // Space b is far under its own quota, but the store is not.
+    post(
+        app,
+        &b.path("/changes"),
+        Some(&b.first.token),
+        &push_body(&[sized(500)]),
+    )
+    .await
+    .error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    assert!(
+        pull_all(app, &b, &b.first.token, 500)
+            .await
+            .changes
+            .is_empty()
+    );
+    push(app, &b, &b.first.token, &[sized(300)]).await;
+    // Deleting a space gives its bytes back.
+    delete(app, &a.path(""), Some(&a.first.token))
+        .await
+        .ok::<Done>();
+    push(app, &b, &b.first.token, &[sized(500)]).await;
 }
 
 async fn a_space_has_at_most_max_devices(backend: Backend) {
@@ -1393,7 +1449,7 @@ async fn a_push_by_a_device_removed_after_its_token_was_checked_stores_nothing(b
             &space.id,
             &laptop.device_id,
             &[change],
-            u64::MAX,
+            ByteLimits::UNLIMITED,
             waymark_server::sync::now_ms(),
         )
         .await
@@ -1710,6 +1766,7 @@ suite!(
     receipts_never_go_back_when_the_clock_does,
     a_full_space_refuses_pushes_with_413_space_full,
     a_space_has_at_most_max_devices,
+    the_store_s_byte_cap_refuses_pushes_until_a_space_is_deleted,
     a_join_cannot_slip_past_a_passphrase_change,
     a_passphrase_change_can_sign_out_the_other_devices,
     a_push_by_a_device_removed_after_its_token_was_checked_stores_nothing,
@@ -2152,6 +2209,7 @@ async fn push_bodies_read_at_once_are_bounded_in_bytes() {
     let config = SyncConfig {
         server_limits: ServerLimits {
             push_bytes_in_flight: u32::try_from(MAX_PUSH_BODY_BYTES).expect("u32"),
+            ..ServerLimits::default()
         },
         ..SyncConfig::default()
     };

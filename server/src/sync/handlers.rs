@@ -22,8 +22,8 @@ use super::body::{JsonBody, PathParams};
 use super::error::ApiError;
 use super::rate_limit::{CreateAllowed, DeviceAllowed, JoinAllowed, KdfAllowed, PushBodyRoom};
 use super::store::{
-    JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome, PushOutcome,
-    SpaceSecrets, SyncStore as _,
+    ByteLimits, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome,
+    PushOutcome, SpaceSecrets, SyncStore as _,
 };
 use super::{SyncApi, now_ms, secrets, validate};
 use crate::caching;
@@ -263,7 +263,10 @@ pub async fn push(
             &authed.space_id,
             &authed.device_id,
             &changes,
-            api.config.limits.max_bytes,
+            ByteLimits {
+                space: api.config.limits.max_bytes,
+                stored: api.config.server_limits.max_stored_bytes,
+            },
             now,
         )
         .await?
@@ -271,6 +274,10 @@ pub async fn push(
         PushOutcome::Stored(receipts) => receipts,
         PushOutcome::Gone => return Err(ApiError::unauthorized()),
         PushOutcome::Full => return Err(ApiError::space_full()),
+        PushOutcome::StoreFull => {
+            tracing::warn!("push refused: the store is at its byte cap (--max-stored-bytes)");
+            return Err(ApiError::unavailable());
+        }
     };
     let note = format!("device={} changes={}", authed.device_id, changes.len());
     let accepted = changes

@@ -71,13 +71,17 @@ pub struct ServerLimits {
     /// `Content-Length` (or, without one, [`MAX_PUSH_BODY_BYTES`]) before its body is read; one that does not fit
     /// is 503 `unavailable` with `Retry-After`.
     pub push_bytes_in_flight: u32,
+    /// The ciphertext every space together may hold; a push that would go over is 503 `unavailable` (and logged),
+    /// storing nothing. `None`: no cap but the disk (each push then reads no total).
+    pub max_stored_bytes: Option<u64>,
 }
 
 impl Default for ServerLimits {
-    /// Sixteen largest pushes at once: 64 MiB of bodies, whatever the number of devices pushing.
+    /// Sixteen largest pushes at once: 64 MiB of bodies, whatever the number of devices pushing; no storage cap.
     fn default() -> Self {
         Self {
             push_bytes_in_flight: 16 * MAX_PUSH_BODY_BYTES_U32,
+            max_stored_bytes: None,
         }
     }
 }

@@ -208,6 +208,25 @@ pub enum PushOutcome {
     Gone,
     /// The new changes would take the space over its byte quota; nothing was stored.
     Full,
+    /// The new changes would take the whole store over its byte cap; nothing was stored.
+    StoreFull,
+}
+
+/// How many bytes of ciphertext a push may make its space, and the whole store, hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteLimits {
+    /// The space's quota.
+    pub space: u64,
+    /// The whole store's cap, if there is one (reading the total costs a scan of the spaces).
+    pub stored: Option<u64>,
+}
+
+impl ByteLimits {
+    /// No limit at all (for tests of other things).
+    pub const UNLIMITED: Self = Self {
+        space: u64::MAX,
+        stored: None,
+    };
 }
 
 /// The outcome of a pull.
@@ -288,13 +307,14 @@ pub trait SyncStore: Send + Sync {
     /// space has seen before (in an earlier push or earlier in this one) gets its first receipt and stores nothing.
     /// New changes get the next seqs, in the order given, and one `received_at`: the larger of `now` and the
     /// space's last one. [`PushOutcome::Gone`] if the space or the device is gone; [`PushOutcome::Full`] (storing
-    /// nothing) if the new changes' ciphertext would take the space over `max_bytes`.
+    /// nothing) if the new changes' ciphertext would take the space over its quota, [`PushOutcome::StoreFull`] if
+    /// it would take the whole store over its cap.
     fn push(
         &self,
         space_id: &str,
         device_id: &str,
         changes: &[NewChange],
-        max_bytes: u64,
+        limits: ByteLimits,
         now: i64,
     ) -> impl Future<Output = Result<PushOutcome, StoreError>> + Send;
 
@@ -407,10 +427,10 @@ impl SyncStore for Store {
         space_id: &str,
         device_id: &str,
         changes: &[NewChange],
-        max_bytes: u64,
+        limits: ByteLimits,
         now: i64,
     ) -> Result<PushOutcome, StoreError> {
-        dispatch!(self.push(space_id, device_id, changes, max_bytes, now))
+        dispatch!(self.push(space_id, device_id, changes, limits, now))
     }
     async fn pull(
         &self,

@@ -26,6 +26,9 @@ pub const SELECT_RECEIPT: &str =
     "SELECT seq, received_at FROM changes WHERE space_id = $1 AND change_id = $2";
 /// A space's stored bytes (for its quota).
 pub const SELECT_BYTES_USED: &str = "SELECT bytes_used FROM spaces WHERE space_id = $1";
+/// The ciphertext bytes of every space together (for the store's cap).
+pub const SELECT_STORED_BYTES: &str =
+    "SELECT CAST(COALESCE(SUM(bytes_used), 0) AS BIGINT) FROM spaces";
 /// Whether a device exists (its `joined_at`, a BIGINT in both backends).
 pub const SELECT_DEVICE: &str =
     "SELECT joined_at FROM devices WHERE space_id = $1 AND device_id = $2";

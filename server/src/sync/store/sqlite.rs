@@ -42,13 +42,14 @@ use tokio::sync::{Semaphore, oneshot};
 use super::sql::{
     COUNT_DEVICES, DELETE_DEVICE, DELETE_OTHER_DEVICES, DELETE_SPACE, INSERT_CHANGE, INSERT_DEVICE,
     INSERT_SPACE, SELECT_BYTES_USED, SELECT_CHANGES, SELECT_DEVICE, SELECT_DEVICES,
-    SELECT_LAST_SEEN, SELECT_NEXT_SEQ, SELECT_RECEIPT, SELECT_SECRETS, SELECT_TOKEN_HASH,
-    SecretsRow, TOUCH_DEVICE, UPDATE_PASSPHRASE, allocate_seqs, secrets_from_row,
+    SELECT_LAST_SEEN, SELECT_NEXT_SEQ, SELECT_RECEIPT, SELECT_SECRETS, SELECT_STORED_BYTES,
+    SELECT_TOKEN_HASH, SecretsRow, TOUCH_DEVICE, UPDATE_PASSPHRASE, allocate_seqs,
+    secrets_from_row,
 };
 use super::{
-    DeviceRow, Hash, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome,
-    PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets, StoreError, StoredChange, StoredKdf,
-    SyncStore, migrations, proof_matches, push_plan, to_hash,
+    ByteLimits, DeviceRow, Hash, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome,
+    PullOutcome, PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets, StoreError, StoredChange,
+    StoredKdf, SyncStore, migrations, proof_matches, push_plan, to_hash,
 };
 
 /// [`allocate_seqs`] with SQLite's scalar `MAX`.
@@ -727,12 +728,12 @@ impl SyncStore for SqliteStore {
         space_id: &str,
         device_id: &str,
         changes: &[NewChange],
-        max_bytes: u64,
+        limits: ByteLimits,
         now: i64,
     ) -> Result<PushOutcome, StoreError> {
         let (space_id, device_id) = (space_id.to_owned(), device_id.to_owned());
         let changes = changes.to_vec();
-        self.write(move |conn| push(conn, &space_id, &device_id, &changes, max_bytes, now))
+        self.write(move |conn| push(conn, &space_id, &device_id, &changes, limits, now))
             .await
     }
 
@@ -890,7 +891,7 @@ fn push(
     space_id: &str,
     device_id: &str,
     changes: &[NewChange],
-    max_bytes: u64,
+    limits: ByteLimits,
     now: i64,
 ) -> Result<PushOutcome, StoreError> {
     let Some(bytes_used) = query_opt(conn, SELECT_BYTES_USED, &[&space_id], |row| {
@@ -925,8 +926,17 @@ fn push(
     let mut first_seq = 0;
     let mut received_at = now;
     if !new.is_empty() {
-        let Some((count, bytes)) = push_plan::allocation(&new, bytes_used, max_bytes) else {
-            return Ok(PushOutcome::Full);
+        let stored = match limits.stored {
+            Some(_) => query_opt(conn, SELECT_STORED_BYTES, &[], |row| row.get::<_, i64>(0))?,
+            None => None,
+        };
+        let used = push_plan::BytesUsed {
+            space: bytes_used,
+            stored,
+        };
+        let (count, bytes) = match push_plan::allocation(&new, used, limits) {
+            Ok(allocated) => allocated,
+            Err(refused) => return Ok(refused),
         };
         let (after, at) = query_opt(
             conn,
@@ -1070,6 +1080,13 @@ mod tests {
         }
     }
 
+    fn space_quota(bytes: u64) -> ByteLimits {
+        ByteLimits {
+            space: bytes,
+            stored: None,
+        }
+    }
+
     fn changes(ids: &[&str]) -> Vec<NewChange> {
         ids.iter()
             .map(|id| NewChange {
@@ -1118,7 +1135,11 @@ mod tests {
         now: i64,
     ) -> tokio::task::JoinHandle<Result<PushOutcome, StoreError>> {
         let (store, changes) = (store.clone(), changes(ids));
-        tokio::spawn(async move { store.push("s", &id(device), &changes, u64::MAX, now).await })
+        tokio::spawn(async move {
+            store
+                .push("s", &id(device), &changes, ByteLimits::UNLIMITED, now)
+                .await
+        })
     }
 
     /// Waits until `n` jobs in all have been sent to the writer thread.
@@ -1220,13 +1241,13 @@ mod tests {
             assert_eq!(pulled, [("x".into(), 1), ("y".into(), 2), ("z".into(), 3)]);
             // The quota counted the duplicate once.
             let full = store
-                .push("s", &id(1), &changes(&["w"]), 399, T0)
+                .push("s", &id(1), &changes(&["w"]), space_quota(399), T0)
                 .await
                 .expect("push");
             assert_eq!(full, PushOutcome::Full);
             assert!(matches!(
                 store
-                    .push("s", &id(1), &changes(&["w"]), 400, T0)
+                    .push("s", &id(1), &changes(&["w"]), space_quota(400), T0)
                     .await
                     .expect("push"),
                 PushOutcome::Stored(_)
@@ -1305,7 +1326,7 @@ mod tests {
             // Nothing was allocated either: the next push gets seq 1.
             let receipts = stored(
                 store
-                    .push("s", &id(1), &changes(&["c1"]), u64::MAX, T0)
+                    .push("s", &id(1), &changes(&["c1"]), ByteLimits::UNLIMITED, T0)
                     .await,
             );
             assert_eq!(receipts[0].seq, 1);
@@ -1319,7 +1340,11 @@ mod tests {
             space(&store, "s", 1).await;
             let ids: Vec<String> = (1..=40).map(id).collect();
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            stored(store.push("s", &id(1), &changes(&ids), u64::MAX, T0).await);
+            stored(
+                store
+                    .push("s", &id(1), &changes(&ids), ByteLimits::UNLIMITED, T0)
+                    .await,
+            );
             let page = async |after: i64, limit: u32| match store
                 .pull("s", &id(1), after, limit, T0)
                 .await
@@ -1377,7 +1402,7 @@ mod tests {
             }
             assert!(matches!(
                 store
-                    .push("s", &id(1), &changes(&["b"]), u64::MAX, T0)
+                    .push("s", &id(1), &changes(&["b"]), ByteLimits::UNLIMITED, T0)
                     .await,
                 Err(StoreError::Closed)
             ));
