@@ -7,6 +7,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::server::ConnectionLimits;
+use crate::sync::DEFAULT_TOKEN_IDLE_EXPIRY;
 use crate::sync::store::Database;
 
 /// Where the built app lives unless told otherwise.
@@ -40,12 +41,15 @@ pub const MAX_CONNECTIONS_ENV: &str = "WAYMARK_MAX_CONNECTIONS";
 /// Environment variable for the sync store's byte cap (a `--max-stored-bytes` flag wins over it).
 pub const MAX_STORED_BYTES_ENV: &str = "WAYMARK_MAX_STORED_BYTES";
 
+/// Environment variable for the days after which an unused device token expires (a `--token-idle-days` flag wins).
+pub const TOKEN_IDLE_DAYS_ENV: &str = "WAYMARK_TOKEN_IDLE_DAYS";
+
 /// Usage text for `--help` and usage errors.
 pub const USAGE: &str = "\
 Usage: waymark-server [--dist DIR] [--addr HOST:PORT] [--data-dir DIR | --database-url URL]
                       [--cors-origin ORIGIN] [--behind-proxy]
                       [--header-timeout SECONDS] [--max-connections N]
-                      [--max-stored-bytes BYTES]
+                      [--max-stored-bytes BYTES] [--token-idle-days DAYS]
 
 Serves the built Waymark app (Trunk's dist/ output) from memory, and the end-to-end-encrypted
 sync API under /api/sync/v1 (it stores only ciphertext).
@@ -72,6 +76,9 @@ Options:
                         cap the ciphertext of every sync space together; a push that
                         would go over is refused (503) [env: WAYMARK_MAX_STORED_BYTES]
                         [default: no cap]
+  --token-idle-days DAYS
+                        a device that has not synced for this many days must join again
+                        [env: WAYMARK_TOKEN_IDLE_DAYS] [default: 365]
   -h, --help            print this help
   -V, --version         print the version
 ";
@@ -93,6 +100,8 @@ pub struct Config {
     pub connections: ConnectionLimits,
     /// The sync store's byte cap, if any.
     pub max_stored_bytes: Option<u64>,
+    /// How long a device's token lasts unused.
+    pub token_idle_expiry: Duration,
 }
 
 impl Default for Config {
@@ -105,6 +114,7 @@ impl Default for Config {
             behind_proxy: false,
             connections: ConnectionLimits::default(),
             max_stored_bytes: None,
+            token_idle_expiry: DEFAULT_TOKEN_IDLE_EXPIRY,
         }
     }
 }
@@ -182,6 +192,7 @@ impl Command {
         let mut header_timeout = env(HEADER_TIMEOUT_ENV);
         let mut max_connections = env(MAX_CONNECTIONS_ENV);
         let mut max_stored_bytes = env(MAX_STORED_BYTES_ENV);
+        let mut token_idle_days = env(TOKEN_IDLE_DAYS_ENV);
 
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -212,6 +223,7 @@ impl Command {
                 "--header-timeout" => header_timeout = Some(value("--header-timeout")?),
                 "--max-connections" => max_connections = Some(value("--max-connections")?),
                 "--max-stored-bytes" => max_stored_bytes = Some(value("--max-stored-bytes")?),
+                "--token-idle-days" => token_idle_days = Some(value("--token-idle-days")?),
                 "-h" | "--help" => return Ok(Self::Help),
                 "-V" | "--version" => return Ok(Self::Version),
                 _ => {
@@ -267,6 +279,10 @@ impl Command {
             behind_proxy,
             connections,
             max_stored_bytes: positive_number(max_stored_bytes, "--max-stored-bytes")?,
+            token_idle_expiry: positive_number(token_idle_days, "--token-idle-days")?
+                .map_or(DEFAULT_TOKEN_IDLE_EXPIRY, |days| {
+                    Duration::from_secs(days.saturating_mul(24 * 60 * 60))
+                }),
         }))
     }
 }
@@ -527,6 +543,10 @@ mod tests {
         assert_eq!(
             serve_with(&[], &[(MAX_STORED_BYTES_ENV, "5")]).max_stored_bytes,
             Some(5)
+        );
+        assert_eq!(
+            serve_with(&["--token-idle-days", "30"], &[]).token_idle_expiry,
+            Duration::from_secs(30 * 24 * 60 * 60)
         );
         for bad in ["0", "-1", "ten", ""] {
             assert_eq!(

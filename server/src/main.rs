@@ -108,6 +108,7 @@ fn run(config: Config) -> Result<(), StartError> {
             max_stored_bytes: config.max_stored_bytes,
             ..ServerLimits::default()
         },
+        token_idle_expiry: config.token_idle_expiry,
         ..SyncConfig::default()
     };
 

@@ -2186,6 +2186,34 @@ async fn deleting_a_space_leaves_no_ciphertext_in_the_database_files() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_unused_for_longer_than_the_idle_expiry_is_refused() {
+    let config = SyncConfig {
+        quotas: loose_quotas(),
+        token_idle_expiry: Duration::from_millis(300),
+        ..SyncConfig::default()
+    };
+    let api = Api::with_config(Backend::Sqlite, config)
+        .await
+        .expect("sqlite");
+    let app = &api.app;
+    let space = create_space(app).await;
+    get(app, &space.path("/devices"), Some(&space.first.token))
+        .await
+        .ok::<Devices>();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    get(app, &space.path("/devices"), Some(&space.first.token))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    // Joining again gives a fresh token.
+    let again: Joined = join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .into(StatusCode::CREATED);
+    get(app, &space.path("/devices"), Some(&again.token))
+        .await
+        .ok::<Devices>();
+}
+
 /// A request body that says when it is first asked for bytes, then never sends any.
 struct StalledBody {
     asked: Arc<tokio::sync::Notify>,

@@ -5,18 +5,19 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use waymark_core::sync::protocol::Id;
 
-use super::SyncApi;
 use super::error::ApiError;
 use super::secrets;
 use super::store::SyncStore as _;
 use super::validate;
+use super::{SyncApi, now_ms};
 
 /// A request from a current device of the space in its path (`Authorization: Bearer <token>`).
 ///
 /// Refused with 401 `unauthorized` when the header is missing or malformed, when the token names a device the
 /// space does not have (another space's device, or a removed one), or when its secret does not match. Each refusal
 /// counts against the client address ([`Quotas::auth_failures_per_ip`](super::rate_limit::Quotas)); an address
-/// that has used those up is 429 `too_many_requests` before its token is even looked up.
+/// that has used those up is 429 `too_many_requests` before its token is even looked up. A token whose device has
+/// not pushed or pulled for [`SyncConfig::token_idle_expiry`](super::SyncConfig) has expired (401 too).
 #[derive(Debug, Clone)]
 pub struct Authed {
     pub space_id: Id,
@@ -70,10 +71,18 @@ async fn device_of<S: Send + Sync>(
         secrets::parse_token(token.trim()).ok_or_else(ApiError::unauthorized)?;
     let stored = api
         .store
-        .device_token_hash(&space_id, device_id)
+        .device_token(&space_id, device_id)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
-    if !secrets::same_hash(&presented, &stored) {
+    if !secrets::same_hash(&presented, &stored.hash) {
+        return Err(ApiError::unauthorized());
+    }
+    let idle_ms = i64::try_from(api.config.token_idle_expiry.as_millis()).unwrap_or(i64::MAX);
+    if now_ms().saturating_sub(stored.last_seen_at) > idle_ms {
+        tracing::info!(
+            device = device_id,
+            "token refused: unused for longer than the idle expiry"
+        );
         return Err(ApiError::unauthorized());
     }
     Ok(Authed {

@@ -49,8 +49,8 @@ use self::store::Store;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the sync API behaves (apart from where its store is). The default: no CORS, the TCP peer
-/// as the client address, [`Quotas::default`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// as the client address, [`Quotas::default`], the default limits, tokens expiring after a year unused.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncConfig {
     /// An origin (`https://app.example`) allowed to call the API from a browser; `None` sends no CORS headers.
     pub cors_origin: Option<HeaderValue>,
@@ -62,7 +62,13 @@ pub struct SyncConfig {
     pub limits: SpaceLimits,
     /// The limits of the whole server.
     pub server_limits: ServerLimits,
+    /// A device's token expires when the device has not pushed or pulled for this long (it joins again with the
+    /// passphrase or the recovery code).
+    pub token_idle_expiry: Duration,
 }
+
+/// [`SyncConfig::token_idle_expiry`] unless configured: a year.
+pub const DEFAULT_TOKEN_IDLE_EXPIRY: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
 /// How much the whole server takes on at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +94,19 @@ impl Default for ServerLimits {
 
 /// [`MAX_PUSH_BODY_BYTES`] as a semaphore counts it.
 const MAX_PUSH_BODY_BYTES_U32: u32 = MAX_PUSH_BODY_BYTES as u32;
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            cors_origin: None,
+            behind_proxy: false,
+            quotas: Quotas::default(),
+            limits: SpaceLimits::default(),
+            server_limits: ServerLimits::default(),
+            token_idle_expiry: DEFAULT_TOKEN_IDLE_EXPIRY,
+        }
+    }
+}
 
 /// How much one space may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

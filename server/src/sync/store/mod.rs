@@ -199,6 +199,15 @@ pub enum JoinOutcome {
     TooManyDevices,
 }
 
+/// What a request's token is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceToken {
+    /// The hash of the token's secret.
+    pub hash: Hash,
+    /// When the device last pushed or pulled (to within [`SEEN_GRANULARITY_MS`]), or joined.
+    pub last_seen_at: i64,
+}
+
 /// The outcome of a push.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushOutcome {
@@ -283,12 +292,13 @@ pub trait SyncStore: Send + Sync {
         now: i64,
     ) -> impl Future<Output = Result<JoinOutcome, StoreError>> + Send;
 
-    /// The hash of a device's token secret; `None` if the space has no such device (never had, or removed).
-    fn device_token_hash(
+    /// A device's token (its secret's hash, and when the device was last seen); `None` if the space has no such
+    /// device (never had, or removed).
+    fn device_token(
         &self,
         space_id: &str,
         device_id: &str,
-    ) -> impl Future<Output = Result<Option<Hash>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<DeviceToken>, StoreError>> + Send;
 
     /// The space's devices, oldest first.
     fn devices(
@@ -409,12 +419,12 @@ impl SyncStore for Store {
     ) -> Result<JoinOutcome, StoreError> {
         dispatch!(self.add_device(space_id, device, proof, max_devices, now))
     }
-    async fn device_token_hash(
+    async fn device_token(
         &self,
         space_id: &str,
         device_id: &str,
-    ) -> Result<Option<Hash>, StoreError> {
-        dispatch!(self.device_token_hash(space_id, device_id))
+    ) -> Result<Option<DeviceToken>, StoreError> {
+        dispatch!(self.device_token(space_id, device_id))
     }
     async fn devices(&self, space_id: &str) -> Result<Vec<DeviceRow>, StoreError> {
         dispatch!(self.devices(space_id))

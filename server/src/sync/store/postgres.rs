@@ -20,9 +20,9 @@ use super::sql::{
     UPDATE_PASSPHRASE, allocate_seqs, change_from_row, device_from_row, secrets_from_row,
 };
 use super::{
-    ByteLimits, DeviceRow, Hash, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome,
-    PullOutcome, PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets, StoreError, StoredKdf,
-    SyncStore, migrations, proof_matches, push_plan, to_hash,
+    ByteLimits, DeviceRow, DeviceToken, Hash, JoinOutcome, JoinProof, NewChange, NewDevice,
+    NewSpace, Outcome, PullOutcome, PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets,
+    StoreError, StoredKdf, SyncStore, migrations, proof_matches, push_plan, to_hash,
 };
 
 /// [`allocate_seqs`] with PostgreSQL's `GREATEST`.
@@ -152,17 +152,23 @@ impl SyncStore for PostgresStore {
         Ok(JoinOutcome::Joined(secrets))
     }
 
-    async fn device_token_hash(
+    async fn device_token(
         &self,
         space_id: &str,
         device_id: &str,
-    ) -> Result<Option<Hash>, StoreError> {
-        let hash: Option<Vec<u8>> = sqlx::query_scalar(SELECT_TOKEN_HASH)
+    ) -> Result<Option<DeviceToken>, StoreError> {
+        let row: Option<(Vec<u8>, i64)> = sqlx::query_as(SELECT_TOKEN_HASH)
             .bind(space_id)
             .bind(device_id)
             .fetch_optional(&self.pool)
             .await?;
-        hash.map(to_hash).transpose()
+        row.map(|(hash, last_seen_at)| {
+            Ok(DeviceToken {
+                hash: to_hash(hash)?,
+                last_seen_at,
+            })
+        })
+        .transpose()
     }
 
     async fn devices(&self, space_id: &str) -> Result<Vec<DeviceRow>, StoreError> {

@@ -9,7 +9,7 @@ pub const INSERT_SPACE: &str = "INSERT INTO spaces (space_id, kdf_algorithm, kdf
 /// Whether a space exists (its `next_seq`, a BIGINT in both backends, unlike a literal `1`).
 pub const SELECT_NEXT_SEQ: &str = "SELECT next_seq FROM spaces WHERE space_id = $1";
 pub const SELECT_TOKEN_HASH: &str =
-    "SELECT token_hash FROM devices WHERE space_id = $1 AND device_id = $2";
+    "SELECT token_hash, last_seen_at FROM devices WHERE space_id = $1 AND device_id = $2";
 pub const DELETE_DEVICE: &str = "DELETE FROM devices WHERE space_id = $1 AND device_id = $2";
 /// A space's rows, children first (not left to `ON DELETE CASCADE`, which SQLite only honours with foreign keys
 /// switched on).

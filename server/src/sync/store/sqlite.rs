@@ -47,9 +47,9 @@ use super::sql::{
     secrets_from_row,
 };
 use super::{
-    ByteLimits, DeviceRow, Hash, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome,
-    PullOutcome, PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets, StoreError, StoredChange,
-    StoredKdf, SyncStore, migrations, proof_matches, push_plan, to_hash,
+    ByteLimits, DeviceRow, DeviceToken, Hash, JoinOutcome, JoinProof, NewChange, NewDevice,
+    NewSpace, Outcome, PullOutcome, PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets,
+    StoreError, StoredChange, StoredKdf, SyncStore, migrations, proof_matches, push_plan, to_hash,
 };
 
 /// [`allocate_seqs`] with SQLite's scalar `MAX`.
@@ -678,18 +678,23 @@ impl SyncStore for SqliteStore {
         .await
     }
 
-    async fn device_token_hash(
+    async fn device_token(
         &self,
         space_id: &str,
         device_id: &str,
-    ) -> Result<Option<Hash>, StoreError> {
+    ) -> Result<Option<DeviceToken>, StoreError> {
         let (space_id, device_id) = (space_id.to_owned(), device_id.to_owned());
         // Every authenticated request starts here: looked up without a hand-off when a reader is idle.
         self.lookup(move |conn| {
             query_opt(conn, SELECT_TOKEN_HASH, &[&space_id, &device_id], |row| {
-                row.get::<_, Vec<u8>>(0)
+                Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, i64>(1)?))
             })?
-            .map(to_hash)
+            .map(|(hash, last_seen_at)| {
+                Ok(DeviceToken {
+                    hash: to_hash(hash)?,
+                    last_seen_at,
+                })
+            })
             .transpose()
         })
         .await
