@@ -35,12 +35,12 @@ where
     /// token is looked up).
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let api = SyncApi::from_ref(state);
-        let reservation = api
+        let address = api
             .limits
-            .reserve_auth_failure(parts, api.config.behind_proxy)?;
+            .check_token_address(parts, api.config.behind_proxy)?;
         let authed = device_of(parts, state, &api).await;
         if matches!(&authed, Err(refused) if refused.status == StatusCode::UNAUTHORIZED) {
-            reservation.failed();
+            api.limits.token_refused(address);
         }
         authed
     }

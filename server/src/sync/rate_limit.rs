@@ -5,8 +5,10 @@
 //! and pulls, per device (after its token is checked, before the body is read); and refused tokens, per client
 //! address (before the token is looked up).
 //!
-//! Failure limits reserve a failure *before* the attempt and give it back if the attempt did not fail, so
-//! concurrent attempts cannot all pass one check, and a burst of failures locks a key out for one period at most.
+//! Failed joins are reserved *before* the attempt and given back if it did not fail, so concurrent guesses cannot
+//! all pass one check, and a burst of failures locks a space out for one period at most. Refused tokens are
+//! checked before and counted after (every authenticated request passes that check, and reserving would cap the
+//! requests in flight per address); their lock-out is capped at one period too.
 //!
 //! Limits are kept in memory ([`governor`]'s GCRA, keyed), so they are per server instance: with several
 //! instances behind a load balancer, a client gets each limit once per instance it reaches.
@@ -125,6 +127,24 @@ impl<K: std::hash::Hash + Eq + Clone> FailureLimiter<K> {
         Ok(())
     }
 
+    /// Whether the key has a failure left, using none: `Err(wait)` when it has not.
+    fn check(&self, key: &K) -> Result<(), Duration> {
+        let now = Instant::now();
+        match self.arrivals().get(key) {
+            Some(&arrival) if arrival > now + self.tolerance => Err(arrival - self.tolerance - now),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a failure that happened (after [`Self::check`] let its attempt through). Failures of attempts that
+    /// passed the check together never lock the key out for more than one period.
+    fn record(&self, key: K) {
+        let now = Instant::now();
+        let mut arrivals = self.arrivals();
+        let arrival = arrivals.entry(key).or_insert(now);
+        *arrival = ((*arrival).max(now) + self.period).min(now + self.tolerance + self.period);
+    }
+
     /// Gives back a reservation whose attempt did not fail.
     fn refund(&self, key: &K) {
         let now = Instant::now();
@@ -190,7 +210,6 @@ impl RateLimits {
                     self.join_failures_network.reserve(space_and_network)
                 }
                 FailureKey::JoinSpace(space) => self.join_failures_space.reserve(space),
-                FailureKey::Auth(address) => self.auth_failures.reserve(address),
             };
             // On refusal, dropping the reservation gives back what it already holds.
             reserved.map_err(ApiError::too_many_requests)?;
@@ -199,13 +218,25 @@ impl RateLimits {
         Ok(reservation)
     }
 
-    /// Reserves a refused token against the request's client address (429 if the address has used them up).
-    pub(super) fn reserve_auth_failure(
-        self: &Arc<Self>,
+    /// Whether the request's client address may present a token now (429 if it has had too many refused); the
+    /// address, to [`Self::token_refused`] if this one is refused too. Checked, not reserved: every request with
+    /// a token passes here, and a reservation per request in flight would cap the requests one address (a NAT, or
+    /// a proxy when `--behind-proxy` is missing) may have in flight.
+    pub(super) fn check_token_address(
+        &self,
         parts: &Parts,
         behind_proxy: bool,
-    ) -> Result<FailureReservation, ApiError> {
-        self.reserve(vec![FailureKey::Auth(client_key(parts, behind_proxy))])
+    ) -> Result<IpAddr, ApiError> {
+        let address = client_key(parts, behind_proxy);
+        self.auth_failures
+            .check(&address)
+            .map_err(ApiError::too_many_requests)?;
+        Ok(address)
+    }
+
+    /// Counts a refused token against its client address.
+    pub(super) fn token_refused(&self, address: IpAddr) {
+        self.auth_failures.record(address);
     }
 
     fn check<K>(&self, limiter: &DefaultKeyedRateLimiter<K>, key: &K) -> Result<(), ApiError>
@@ -242,22 +273,20 @@ enum FailureKey {
     JoinNetwork((String, IpAddr)),
     /// A join to a space from anywhere.
     JoinSpace(String),
-    /// A refused token from a client address.
-    Auth(IpAddr),
 }
 
 /// Failures reserved for an attempt in progress: kept if the attempt [`failed`](Self::failed), given back when
 /// dropped otherwise (a success, or an answer that was no wrong guess: a bad request, a timeout).
 #[derive(Debug)]
 #[must_use]
-pub(super) struct FailureReservation {
+struct FailureReservation {
     limits: Arc<RateLimits>,
     keys: Vec<FailureKey>,
 }
 
 impl FailureReservation {
     /// The attempt failed: the failures stay counted.
-    pub(super) fn failed(mut self) {
+    fn failed(mut self) {
         self.keys.clear();
     }
 }
@@ -270,7 +299,6 @@ impl Drop for FailureReservation {
                     self.limits.join_failures_network.refund(space_and_network);
                 }
                 FailureKey::JoinSpace(space) => self.limits.join_failures_space.refund(space),
-                FailureKey::Auth(address) => self.limits.auth_failures.refund(address),
             }
         }
     }
@@ -546,6 +574,22 @@ mod tests {
         assert!(
             limiter.reserve(&key).is_err(),
             "kept while it is not refilled"
+        );
+    }
+
+    #[test]
+    fn recorded_failures_lock_out_for_one_period_at_most() {
+        let limiter = FailureLimiter::new(quota(3, Duration::from_secs(60)));
+        let address = IpAddr::from([192, 0, 2, 1]);
+        assert!(limiter.check(&address).is_ok(), "checking uses nothing");
+        // Many failures that all passed one check at once.
+        for _ in 0..100 {
+            limiter.record(address);
+        }
+        let wait = limiter.check(&address).unwrap_err();
+        assert!(
+            wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
+            "{wait:?}"
         );
     }
 
