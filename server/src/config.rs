@@ -2,9 +2,12 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::server::ConnectionLimits;
+use crate::sync::DEFAULT_TOKEN_IDLE_EXPIRY;
 use crate::sync::store::Database;
 
 /// Where the built app lives unless told otherwise.
@@ -30,10 +33,23 @@ pub const CORS_ORIGIN_ENV: &str = "WAYMARK_CORS_ORIGIN";
 /// Environment variable that, set to `1` or `true`, means `--behind-proxy`.
 pub const BEHIND_PROXY_ENV: &str = "WAYMARK_BEHIND_PROXY";
 
+/// Environment variable for the header-read timeout in seconds (a `--header-timeout` flag wins over it).
+pub const HEADER_TIMEOUT_ENV: &str = "WAYMARK_HEADER_TIMEOUT";
+/// Environment variable for the most connections at once (a `--max-connections` flag wins over it).
+pub const MAX_CONNECTIONS_ENV: &str = "WAYMARK_MAX_CONNECTIONS";
+
+/// Environment variable for the sync store's byte cap (a `--max-stored-bytes` flag wins over it).
+pub const MAX_STORED_BYTES_ENV: &str = "WAYMARK_MAX_STORED_BYTES";
+
+/// Environment variable for the days after which an unused device token expires (a `--token-idle-days` flag wins).
+pub const TOKEN_IDLE_DAYS_ENV: &str = "WAYMARK_TOKEN_IDLE_DAYS";
+
 /// Usage text for `--help` and usage errors.
 pub const USAGE: &str = "\
 Usage: waymark-server [--dist DIR] [--addr HOST:PORT] [--data-dir DIR | --database-url URL]
                       [--cors-origin ORIGIN] [--behind-proxy]
+                      [--header-timeout SECONDS] [--max-connections N]
+                      [--max-stored-bytes BYTES] [--token-idle-days DAYS]
 
 Serves the built Waymark app (Trunk's dist/ output) from memory, and the end-to-end-encrypted
 sync API under /api/sync/v1 (it stores only ciphertext).
@@ -51,6 +67,18 @@ Options:
                         sync API; by default no CORS headers are sent [env: WAYMARK_CORS_ORIGIN]
   --behind-proxy        rate-limit by the last X-Forwarded-For address (only behind a proxy
                         or load balancer that sets it) [env: WAYMARK_BEHIND_PROXY=1]
+  --header-timeout SECONDS
+                        close a connection that has not sent a request's headers within
+                        this time [env: WAYMARK_HEADER_TIMEOUT] [default: 10]
+  --max-connections N   serve at most N connections at once; more wait until one closes
+                        [env: WAYMARK_MAX_CONNECTIONS] [default: 1024]
+  --max-stored-bytes BYTES
+                        cap the ciphertext of every sync space together; a push that
+                        would go over is refused (503) [env: WAYMARK_MAX_STORED_BYTES]
+                        [default: no cap]
+  --token-idle-days DAYS
+                        a device that has not synced for this many days must join again
+                        [env: WAYMARK_TOKEN_IDLE_DAYS] [default: 365]
   -h, --help            print this help
   -V, --version         print the version
 ";
@@ -68,6 +96,12 @@ pub struct Config {
     pub cors_origin: Option<String>,
     /// Whether rate limits take the client address from `X-Forwarded-For`.
     pub behind_proxy: bool,
+    /// The header-read timeout and the most connections at once.
+    pub connections: ConnectionLimits,
+    /// The sync store's byte cap, if any.
+    pub max_stored_bytes: Option<u64>,
+    /// How long a device's token lasts unused.
+    pub token_idle_expiry: Duration,
 }
 
 impl Default for Config {
@@ -78,6 +112,9 @@ impl Default for Config {
             database: Database::SqliteFile(PathBuf::from(DEFAULT_DATA_DIR).join(SQLITE_FILE)),
             cors_origin: None,
             behind_proxy: false,
+            connections: ConnectionLimits::default(),
+            max_stored_bytes: None,
+            token_idle_expiry: DEFAULT_TOKEN_IDLE_EXPIRY,
         }
     }
 }
@@ -121,6 +158,12 @@ pub enum ConfigError {
     /// repeated: it may hold a password.)
     #[error("the database URL must start with postgres://, postgresql:// or sqlite:")]
     DatabaseUrlUnsupported,
+    /// A number (flag or environment) is not a whole number of at least 1.
+    #[error("{setting} must be a whole number of at least 1")]
+    NotAPositiveNumber {
+        /// The flag the number is for.
+        setting: &'static str,
+    },
     /// The CORS origin is not `http(s)://host[:port]`.
     #[error("the CORS origin {origin:?} is not of the form https://host[:port]")]
     CorsOriginMalformed {
@@ -146,6 +189,10 @@ impl Command {
         let mut cors_origin = env(CORS_ORIGIN_ENV);
         let mut behind_proxy =
             env(BEHIND_PROXY_ENV).is_some_and(|value| value == "1" || value == "true");
+        let mut header_timeout = env(HEADER_TIMEOUT_ENV);
+        let mut max_connections = env(MAX_CONNECTIONS_ENV);
+        let mut max_stored_bytes = env(MAX_STORED_BYTES_ENV);
+        let mut token_idle_days = env(TOKEN_IDLE_DAYS_ENV);
 
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -173,6 +220,10 @@ impl Command {
                 "--database-url" => database_url = Some(value("--database-url")?),
                 "--cors-origin" => cors_origin = Some(value("--cors-origin")?),
                 "--behind-proxy" if inline_value.is_none() => behind_proxy = true,
+                "--header-timeout" => header_timeout = Some(value("--header-timeout")?),
+                "--max-connections" => max_connections = Some(value("--max-connections")?),
+                "--max-stored-bytes" => max_stored_bytes = Some(value("--max-stored-bytes")?),
+                "--token-idle-days" => token_idle_days = Some(value("--token-idle-days")?),
                 "-h" | "--help" => return Ok(Self::Help),
                 "-V" | "--version" => return Ok(Self::Version),
                 _ => {
@@ -211,14 +262,45 @@ impl Command {
                 }
             })
             .transpose()?;
+        let defaults = ConnectionLimits::default();
+        let connections = ConnectionLimits {
+            header_read_timeout: positive_number(header_timeout, "--header-timeout")?
+                .map_or(defaults.header_read_timeout, Duration::from_secs),
+            max_connections: positive_number(max_connections, "--max-connections")?
+                .map_or(defaults.max_connections, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                }),
+        };
         Ok(Self::Serve(Config {
             dist: dist.unwrap_or_else(|| PathBuf::from(DEFAULT_DIST)),
             addr,
             database,
             cors_origin,
             behind_proxy,
+            connections,
+            max_stored_bytes: positive_number(max_stored_bytes, "--max-stored-bytes")?,
+            token_idle_expiry: positive_number(token_idle_days, "--token-idle-days")?
+                .map_or(DEFAULT_TOKEN_IDLE_EXPIRY, |days| {
+                    Duration::from_secs(days.saturating_mul(24 * 60 * 60))
+                }),
         }))
     }
+}
+
+/// A setting's whole number, at least 1 (`None` when unset).
+fn positive_number(
+    value: Option<OsString>,
+    setting: &'static str,
+) -> Result<Option<u64>, ConfigError> {
+    value
+        .map(|value| {
+            value
+                .to_str()
+                .and_then(|text| text.parse::<u64>().ok())
+                .filter(|&n| n >= 1)
+                .ok_or(ConfigError::NotAPositiveNumber { setting })
+        })
+        .transpose()
 }
 
 /// `postgres://…` (or `postgresql://…`) as is; `sqlite://PATH` or `sqlite:PATH` as a file
@@ -435,6 +517,46 @@ mod tests {
             parse(&["--behind-proxy=yes"], &[]),
             Err(ConfigError::UnexpectedArgument { .. })
         ));
+    }
+
+    #[test]
+    fn limits_from_flags_or_environment() {
+        assert_eq!(
+            serve_with(&[], &[]).connections,
+            ConnectionLimits::default()
+        );
+        let set = serve_with(
+            &["--header-timeout", "3"],
+            &[(MAX_CONNECTIONS_ENV, "50"), (HEADER_TIMEOUT_ENV, "7")],
+        );
+        assert_eq!(
+            set.connections,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(3),
+                max_connections: 50,
+            }
+        );
+        assert_eq!(
+            serve_with(&["--max-stored-bytes=1000000"], &[]).max_stored_bytes,
+            Some(1_000_000)
+        );
+        assert_eq!(
+            serve_with(&[], &[(MAX_STORED_BYTES_ENV, "5")]).max_stored_bytes,
+            Some(5)
+        );
+        assert_eq!(
+            serve_with(&["--token-idle-days", "30"], &[]).token_idle_expiry,
+            Duration::from_secs(30 * 24 * 60 * 60)
+        );
+        for bad in ["0", "-1", "ten", ""] {
+            assert_eq!(
+                parse(&["--max-connections", bad], &[]),
+                Err(ConfigError::NotAPositiveNumber {
+                    setting: "--max-connections"
+                }),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

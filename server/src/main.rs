@@ -10,6 +10,7 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use waymark_server::config::{Command, Config, USAGE};
 use waymark_server::server::{self, DRAIN_TIMEOUT};
+use waymark_server::sync::ServerLimits;
 use waymark_server::sync::store::{Database, Store, StoreError};
 use waymark_server::{LoadError, StaticAssets, SyncApi, SyncConfig, logging, router};
 
@@ -103,6 +104,11 @@ fn run(config: Config) -> Result<(), StartError> {
             .transpose()
             .map_err(|_| StartError::CorsOrigin)?,
         behind_proxy: config.behind_proxy,
+        server_limits: ServerLimits {
+            max_stored_bytes: config.max_stored_bytes,
+            ..ServerLimits::default()
+        },
+        token_idle_expiry: config.token_idle_expiry,
         ..SyncConfig::default()
     };
 
@@ -135,7 +141,7 @@ fn run(config: Config) -> Result<(), StartError> {
         announce(&format!("Waymark is running at http://{local}/"))
             .map_err(StartError::Announce)?;
         tracing::info!(%local, "listening");
-        server::serve(listener, app, shutdown, DRAIN_TIMEOUT)
+        server::serve(listener, app, shutdown, DRAIN_TIMEOUT, config.connections)
             .await
             .map_err(StartError::Serve)?;
         store.close().await;

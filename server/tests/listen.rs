@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use waymark_server::server::serve;
+use waymark_server::server::{ConnectionLimits, serve};
 use waymark_server::sync::store::{Database, Store};
 use waymark_server::{StaticAssets, SyncApi, SyncConfig, router};
 
@@ -74,7 +74,13 @@ async fn serves_over_tcp_on_an_ephemeral_port_and_shuts_down_gracefully() {
     let shutdown = async {
         let _ = stop_rx.await;
     };
-    let server = tokio::spawn(serve(listener, app, shutdown, Duration::from_secs(5)));
+    let server = tokio::spawn(serve(
+        listener,
+        app,
+        shutdown,
+        Duration::from_secs(5),
+        ConnectionLimits::default(),
+    ));
 
     let index = fetch(addr, "GET", "/").await;
     assert!(
@@ -274,4 +280,103 @@ fn the_binary_exits_1_with_a_clear_error_when_dist_is_unusable() {
         .expect("run the server");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("Usage: waymark-server"));
+}
+
+/// Serves the app over a fresh in-memory store on an ephemeral port with `limits`; returns the address and a
+/// stopper.
+async fn start_server(limits: ConnectionLimits) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let dir = common::dist();
+    let store = Store::connect(&Database::SqliteMemory)
+        .await
+        .expect("store");
+    let app = router(
+        StaticAssets::load(dir.path()).expect("load"),
+        SyncApi::new(store, SyncConfig::default()),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async {
+        let _ = stop_rx.await;
+    };
+    tokio::spawn(serve(
+        listener,
+        app,
+        shutdown,
+        Duration::from_secs(1),
+        limits,
+    ));
+    (addr, stop_tx)
+}
+
+/// How long until the server closes `stream` (reads until end of file), or `None` if it is still open after `wait`.
+async fn closed_within(stream: &mut TcpStream, wait: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    let mut sink = Vec::new();
+    tokio::time::timeout(wait, stream.read_to_end(&mut sink))
+        .await
+        .ok()
+        .map(|_| started.elapsed())
+}
+
+#[tokio::test]
+async fn a_client_that_sends_half_its_headers_or_nothing_is_disconnected() {
+    let header_read_timeout = Duration::from_secs(1);
+    let (addr, _stop) = start_server(ConnectionLimits {
+        header_read_timeout,
+        ..ConnectionLimits::default()
+    })
+    .await;
+    let mut half = TcpStream::connect(addr).await.expect("connect");
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let mut silent = TcpStream::connect(addr).await.expect("connect");
+    // A kept-alive connection that goes quiet after its first request.
+    let mut idle = TcpStream::connect(addr).await.expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let wait = Duration::from_secs(10);
+    for (what, stream) in [
+        ("half-sent", &mut half),
+        ("silent", &mut silent),
+        ("idle", &mut idle),
+    ] {
+        let closed = closed_within(stream, wait).await;
+        let closed = closed.unwrap_or_else(|| panic!("a {what} connection stayed open"));
+        assert!(
+            closed < Duration::from_secs(5),
+            "{what}: closed after {closed:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_until_one_closes() {
+    let (addr, _stop) = start_server(ConnectionLimits {
+        header_read_timeout: Duration::from_secs(30),
+        max_connections: 2,
+    })
+    .await;
+    let first = TcpStream::connect(addr).await.expect("connect");
+    let _second = TcpStream::connect(addr).await.expect("connect");
+    let mut third = TcpStream::connect(addr).await.expect("connect");
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut answer = Vec::new();
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), third.read_to_end(&mut answer))
+            .await
+            .is_err(),
+        "a third connection was served while two were open"
+    );
+    drop(first);
+    tokio::time::timeout(TIMEOUT, third.read_to_end(&mut answer))
+        .await
+        .expect("served once a connection closed")
+        .expect("read");
+    assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
 }

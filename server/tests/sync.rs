@@ -29,9 +29,10 @@ use waymark_server::SyncConfig;
 use waymark_server::sync::rate_limit::{Quotas, quota};
 use waymark_server::sync::secrets::random_id;
 use waymark_server::sync::store::{
-    Database, JoinOutcome, JoinProof, NewChange, NewDevice, PushOutcome, Store, SyncStore as _,
+    ByteLimits, Database, JoinOutcome, JoinProof, NewChange, NewDevice, PushOutcome, Store,
+    SyncStore as _,
 };
-use waymark_server::sync::{SpaceLimits, validate};
+use waymark_server::sync::{ServerLimits, SpaceLimits, validate};
 
 /// The environment variable naming the test PostgreSQL database.
 const PG_ENV: &str = "WAYMARK_TEST_DATABASE_URL";
@@ -92,19 +93,10 @@ impl Api {
 
     /// With loose rate limits and these space limits.
     async fn with_limits(backend: Backend, limits: SpaceLimits) -> Option<Self> {
-        let loose = quota(100_000, Duration::from_millis(1));
-        let quotas = Quotas {
-            create_per_ip: loose,
-            kdf_per_ip: loose,
-            join_per_ip: loose,
-            join_failures_per_network: loose,
-            join_failures_per_space: loose,
-            changes_per_device: loose,
-        };
         Self::with_config(
             backend,
             SyncConfig {
-                quotas,
+                quotas: loose_quotas(),
                 limits,
                 ..SyncConfig::default()
             },
@@ -120,6 +112,20 @@ impl Api {
             store,
             _dir: dir,
         })
+    }
+}
+
+/// Rate limits too loose to matter.
+fn loose_quotas() -> Quotas {
+    let loose = quota(100_000, Duration::from_millis(1));
+    Quotas {
+        create_per_ip: loose,
+        kdf_per_ip: loose,
+        join_per_ip: loose,
+        join_failures_per_network: loose,
+        join_failures_per_space: loose,
+        changes_per_device: loose,
+        auth_failures_per_ip: loose,
     }
 }
 
@@ -1108,7 +1114,7 @@ async fn receipts_never_go_back_when_the_clock_does(backend: Backend) {
     let ahead = waymark_server::sync::now_ms() + 3_600_000;
     let PushOutcome::Stored(first) = api
         .store
-        .push(&space.id, device, &[one("a")], u64::MAX, ahead)
+        .push(&space.id, device, &[one("a")], ByteLimits::UNLIMITED, ahead)
         .await
         .expect("push")
     else {
@@ -1118,7 +1124,13 @@ async fn receipts_never_go_back_when_the_clock_does(backend: Backend) {
     // ... then one whose clock was stepped back a minute ...
     let PushOutcome::Stored(second) = api
         .store
-        .push(&space.id, device, &[one("b")], u64::MAX, ahead - 60_000)
+        .push(
+            &space.id,
+            device,
+            &[one("b")],
+            ByteLimits::UNLIMITED,
+            ahead - 60_000,
+        )
         .await
         .expect("push")
     else {
@@ -1134,7 +1146,13 @@ async fn receipts_never_go_back_when_the_clock_does(backend: Backend) {
     // Once the clock passes it, receipts follow the clock again.
     let PushOutcome::Stored(later) = api
         .store
-        .push(&space.id, device, &[one("d")], u64::MAX, ahead + 5)
+        .push(
+            &space.id,
+            device,
+            &[one("d")],
+            ByteLimits::UNLIMITED,
+            ahead + 5,
+        )
         .await
         .expect("push")
     else {
@@ -1193,6 +1211,45 @@ async fn a_full_space_refuses_pushes_with_413_space_full(backend: Backend) {
         &[(random_id().expect("random"), b64(&[1; 100]))],
     )
     .await;
+}
+
+async fn the_store_s_byte_cap_refuses_pushes_until_a_space_is_deleted(backend: Backend) {
+    let config = SyncConfig {
+        quotas: loose_quotas(),
+        server_limits: ServerLimits {
+            max_stored_bytes: Some(1000),
+            ..ServerLimits::default()
+        },
+        ..SyncConfig::default()
+    };
+    let Some(api) = Api::with_config(backend, config).await else {
+        return;
+    };
+    let app = &api.app;
+    let sized = |bytes: usize| (random_id().expect("random"), b64(&vec![7; bytes]));
+    let (a, b) = (create_space(app).await, create_space(app).await);
+    push(app, &a, &a.first.token, &[sized(600)]).await;
+    // Space b is far under its own quota, but the store is not.
+    post(
+        app,
+        &b.path("/changes"),
+        Some(&b.first.token),
+        &push_body(&[sized(500)]),
+    )
+    .await
+    .error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    assert!(
+        pull_all(app, &b, &b.first.token, 500)
+            .await
+            .changes
+            .is_empty()
+    );
+    push(app, &b, &b.first.token, &[sized(300)]).await;
+    // Deleting a space gives its bytes back.
+    delete(app, &a.path(""), Some(&a.first.token))
+        .await
+        .ok::<Done>();
+    push(app, &b, &b.first.token, &[sized(500)]).await;
 }
 
 async fn a_space_has_at_most_max_devices(backend: Backend) {
@@ -1392,7 +1449,7 @@ async fn a_push_by_a_device_removed_after_its_token_was_checked_stores_nothing(b
             &space.id,
             &laptop.device_id,
             &[change],
-            u64::MAX,
+            ByteLimits::UNLIMITED,
             waymark_server::sync::now_ms(),
         )
         .await
@@ -1709,6 +1766,7 @@ suite!(
     receipts_never_go_back_when_the_clock_does,
     a_full_space_refuses_pushes_with_413_space_full,
     a_space_has_at_most_max_devices,
+    the_store_s_byte_cap_refuses_pushes_until_a_space_is_deleted,
     a_join_cannot_slip_past_a_passphrase_change,
     a_passphrase_change_can_sign_out_the_other_devices,
     a_push_by_a_device_removed_after_its_token_was_checked_stores_nothing,
@@ -1913,4 +1971,309 @@ async fn logs_name_devices_and_counts_but_never_secrets_tokens_or_ciphertext() {
     }
     let (_, token_secret) = laptop.token.split_once('.').expect("token");
     assert!(!log.contains(token_secret));
+}
+
+// Hardening (issue 17): limits that run before the work they guard, and deletion that leaves nothing behind.
+
+/// A request body that records whether the server ever asked for its bytes.
+struct WatchedBody {
+    polled: Arc<std::sync::atomic::AtomicBool>,
+    data: Option<axum::body::Bytes>,
+}
+
+impl axum::body::HttpBody for WatchedBody {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        self.polled.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::task::Poll::Ready(
+            self.data
+                .take()
+                .map(|data| Ok(http_body::Frame::data(data))),
+        )
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_push_is_refused_before_its_body_is_read() {
+    let config = SyncConfig {
+        quotas: Quotas {
+            changes_per_device: quota(1, Duration::from_secs(60)),
+            ..Quotas::default()
+        },
+        ..SyncConfig::default()
+    };
+    let api = Api::with_config(Backend::Sqlite, config)
+        .await
+        .expect("sqlite");
+    let app = &api.app;
+    let space = create_space(app).await;
+    push(app, &space, &space.first.token, &[change("a")]).await;
+
+    // The device has used its allowance: its next push is 429 whatever the body, which is never read.
+    let polled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let body = WatchedBody {
+        polled: Arc::clone(&polled),
+        data: Some(axum::body::Bytes::from_static(b"{ not JSON")),
+    };
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{API_PREFIX}{}", space.path("/changes")))
+        .header("authorization", format!("Bearer {}", space.first.token))
+        .header("content-type", "application/json")
+        .body(Body::new(body))
+        .expect("request");
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        !polled.load(std::sync::atomic::Ordering::SeqCst),
+        "the body of a throttled push was read"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_wrong_guesses_cannot_race_past_the_join_failure_limit() {
+    let config = SyncConfig {
+        quotas: Quotas {
+            join_failures_per_space: quota(3, Duration::from_secs(60)),
+            ..Quotas::default()
+        },
+        ..SyncConfig::default()
+    };
+    let api = Api::with_config(Backend::Sqlite, config)
+        .await
+        .expect("sqlite");
+    let app = &api.app;
+    let space = create_space(app).await;
+    let wrong = join_body("passphrase", &b64(&[0; 32]), "x")
+        .to_string()
+        .into_bytes();
+
+    // 40 wrong guesses at once, each from its own address: only the space's 3 allowed failures are tried.
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..40_u8 {
+        let (app, path, wrong) = (app.clone(), space.path("/devices"), wrong.clone());
+        let from = SocketAddr::from(([198, 51, 100, i], 1));
+        guesses.spawn(async move {
+            send(&app, Method::POST, &path, None, Some(wrong), Some(from))
+                .await
+                .status
+        });
+    }
+    let mut tried = 0;
+    while let Some(status) = guesses.join_next().await {
+        match status.expect("task") {
+            StatusCode::UNAUTHORIZED => tried += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(tried <= 3, "{tried} wrong guesses were tried");
+
+    // The owner is refused for at most one period, however many guesses came at once.
+    let right = join_body("passphrase", &space.passphrase, "x")
+        .to_string()
+        .into_bytes();
+    let owner = SocketAddr::from(([192, 0, 2, 77], 1));
+    let refused = send(
+        app,
+        Method::POST,
+        &space.path("/devices"),
+        None,
+        Some(right),
+        Some(owner),
+    )
+    .await;
+    refused.error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!(wait <= 60, "locked out for {wait} s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_bad_tokens_from_one_address_is_429_after_a_burst() {
+    let api = Api::with_config(Backend::Sqlite, SyncConfig::default())
+        .await
+        .expect("sqlite");
+    let app = &api.app;
+    let space = create_space(app).await;
+    let flooder = Some(SocketAddr::from(([203, 0, 113, 5], 1)));
+    let bad_token = format!("{}.{}", space.first.device_id, "ab".repeat(32));
+    let mut statuses = Vec::new();
+    for _ in 0..600 {
+        let reply = send(
+            app,
+            Method::GET,
+            &space.path("/devices"),
+            Some(&bad_token),
+            None,
+            flooder,
+        )
+        .await;
+        statuses.push(reply.status);
+    }
+    let unauthorized = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(unauthorized + refused, 600);
+    assert!(unauthorized <= 40, "{unauthorized} bad tokens were checked");
+
+    // The device itself, from its own address, is not affected.
+    let own = Some(SocketAddr::from(([192, 0, 2, 9], 1)));
+    let reply = send(
+        app,
+        Method::GET,
+        &space.path("/devices"),
+        Some(&space.first.token),
+        None,
+        own,
+    )
+    .await;
+    reply.ok::<Devices>();
+}
+
+/// Whether any file in `dir` holds `needle`.
+fn files_hold(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(|entry| {
+            let path = entry.expect("entry").path();
+            let bytes = std::fs::read(&path).expect("read file");
+            bytes
+                .windows(needle.len())
+                .any(|window| window == needle)
+                .then(|| path.display().to_string())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_space_leaves_no_ciphertext_in_the_database_files() {
+    let api = Api::new(Backend::SqliteFile).await.expect("sqlite file");
+    let app = &api.app;
+    let dir = api._dir.as_ref().expect("a file store").path().to_owned();
+    let space = create_space(app).await;
+    let marker = random_bytes();
+    let sealed: Vec<u8> = marker.iter().copied().cycle().take(3000).collect();
+    let changes: Vec<(String, String)> = (0..20)
+        .map(|_| (random_id().expect("random"), b64(&sealed)))
+        .collect();
+    push(app, &space, &space.first.token, &changes).await;
+    assert!(
+        !files_hold(&dir, &marker).is_empty(),
+        "the ciphertext is in the files before the delete"
+    );
+
+    delete(app, &space.path(""), Some(&space.first.token))
+        .await
+        .ok::<Done>();
+    let holding = files_hold(&dir, &marker);
+    assert!(
+        holding.is_empty(),
+        "the deleted ciphertext is still in {holding:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_unused_for_longer_than_the_idle_expiry_is_refused() {
+    let config = SyncConfig {
+        quotas: loose_quotas(),
+        token_idle_expiry: Duration::from_millis(300),
+        ..SyncConfig::default()
+    };
+    let api = Api::with_config(Backend::Sqlite, config)
+        .await
+        .expect("sqlite");
+    let app = &api.app;
+    let space = create_space(app).await;
+    get(app, &space.path("/devices"), Some(&space.first.token))
+        .await
+        .ok::<Devices>();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    get(app, &space.path("/devices"), Some(&space.first.token))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "unauthorized");
+    // Joining again gives a fresh token.
+    let again: Joined = join(app, &space, "passphrase", &space.passphrase)
+        .await
+        .into(StatusCode::CREATED);
+    get(app, &space.path("/devices"), Some(&again.token))
+        .await
+        .ok::<Devices>();
+}
+
+/// A request body that says when it is first asked for bytes, then never sends any.
+struct StalledBody {
+    asked: Arc<tokio::sync::Notify>,
+}
+
+impl axum::body::HttpBody for StalledBody {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        self.asked.notify_one();
+        std::task::Poll::Pending
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_bodies_read_at_once_are_bounded_in_bytes() {
+    let config = SyncConfig {
+        server_limits: ServerLimits {
+            push_bytes_in_flight: u32::try_from(MAX_PUSH_BODY_BYTES).expect("u32"),
+            ..ServerLimits::default()
+        },
+        ..SyncConfig::default()
+    };
+    let api = Api::with_config(Backend::Sqlite, config)
+        .await
+        .expect("sqlite");
+    let app = &api.app;
+    let space = create_space(app).await;
+
+    // One device's push body trickles in (here: never), taking all the room ...
+    let asked = Arc::new(tokio::sync::Notify::new());
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{API_PREFIX}{}", space.path("/changes")))
+        .header("authorization", format!("Bearer {}", space.first.token))
+        .header("content-type", "application/json")
+        .body(Body::new(StalledBody {
+            asked: Arc::clone(&asked),
+        }))
+        .expect("request");
+    let stalled = tokio::spawn(app.clone().oneshot(request));
+    asked.notified().await;
+
+    // ... so another push is 503 with Retry-After, before its body is read ...
+    let refused = post(
+        app,
+        &space.path("/changes"),
+        Some(&space.first.token),
+        &push_body(&[change("a")]),
+    )
+    .await;
+    refused.error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    assert!(refused.headers.contains_key("retry-after"));
+
+    // ... until the first is done (here: its connection dropped).
+    stalled.abort();
+    let _ = stalled.await;
+    push(app, &space, &space.first.token, &[change("b")]).await;
 }

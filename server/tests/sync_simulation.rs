@@ -83,6 +83,7 @@ fn relaxed() -> SyncConfig {
             join_failures_per_network: plenty,
             join_failures_per_space: plenty,
             changes_per_device: plenty,
+            auth_failures_per_ip: plenty,
         },
         ..SyncConfig::default()
     }

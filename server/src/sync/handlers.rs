@@ -20,10 +20,10 @@ use waymark_core::sync::protocol::{
 use super::auth::Authed;
 use super::body::{JsonBody, PathParams};
 use super::error::ApiError;
-use super::rate_limit::{CreateAllowed, JoinAllowed, KdfAllowed};
+use super::rate_limit::{CreateAllowed, DeviceAllowed, JoinAllowed, KdfAllowed, PushBodyRoom};
 use super::store::{
-    JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome, PushOutcome,
-    SpaceSecrets, SyncStore as _,
+    ByteLimits, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome,
+    PushOutcome, SpaceSecrets, SyncStore as _,
 };
 use super::{SyncApi, now_ms, secrets, validate};
 use crate::caching;
@@ -157,7 +157,7 @@ pub async fn join(
         JoinOutcome::Joined(space) => space,
         JoinOutcome::Missing => return Err(ApiError::not_found("There is no such space.")),
         JoinOutcome::Unauthorized => {
-            allowed.failed(&api);
+            allowed.failed();
             return Err(ApiError::unauthorized());
         }
         JoinOutcome::TooManyDevices => return Err(ApiError::too_many_devices()),
@@ -235,10 +235,10 @@ pub async fn remove_device(
 /// whose new changes would take the space over its byte quota is 413 `space_full` and stores nothing.
 pub async fn push(
     State(api): State<SyncApi>,
-    authed: Authed,
+    DeviceAllowed(authed): DeviceAllowed,
+    _room: PushBodyRoom,
     JsonBody(request): JsonBody<PushRequest>,
 ) -> Answer {
-    api.limits.check_device(&authed.device_id)?;
     if request.changes.len() > MAX_PUSH_CHANGES {
         return Err(ApiError::too_large(
             "A push carries more changes than allowed.",
@@ -263,7 +263,10 @@ pub async fn push(
             &authed.space_id,
             &authed.device_id,
             &changes,
-            api.config.limits.max_bytes,
+            ByteLimits {
+                space: api.config.limits.max_bytes,
+                stored: api.config.server_limits.max_stored_bytes,
+            },
             now,
         )
         .await?
@@ -271,6 +274,10 @@ pub async fn push(
         PushOutcome::Stored(receipts) => receipts,
         PushOutcome::Gone => return Err(ApiError::unauthorized()),
         PushOutcome::Full => return Err(ApiError::space_full()),
+        PushOutcome::StoreFull => {
+            tracing::warn!("push refused: the store is at its byte cap (--max-stored-bytes)");
+            return Err(ApiError::unavailable());
+        }
     };
     let note = format!("device={} changes={}", authed.device_id, changes.len());
     let accepted = changes
@@ -305,10 +312,9 @@ pub struct PullQuery {
 /// when `after` is beyond the space's last seq.
 pub async fn pull(
     State(api): State<SyncApi>,
-    authed: Authed,
+    DeviceAllowed(authed): DeviceAllowed,
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Answer {
-    api.limits.check_device(&authed.device_id)?;
     let Query(query) = query.map_err(|_| {
         ApiError::bad_request("after and limit must be whole numbers (limit at least 1).")
     })?;

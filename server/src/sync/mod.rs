@@ -10,7 +10,8 @@
 //! - [`auth`]: device tokens on requests; [`secrets`]: ids, tokens and hashes.
 //! - [`validate`]: checks on everything a device sends; [`body`]: the JSON body extractor.
 //! - [`rate_limit`]: per-address and per-space limits on the endpoints that need no token, per-device limits on
-//!   pushes and pulls; [`SpaceLimits`]: the bytes and devices a space may have.
+//!   pushes and pulls (checked before the body is read), per-address limits on refused tokens; [`SpaceLimits`]:
+//!   the bytes and devices a space may have; [`ServerLimits`]: the push bytes read at once.
 //! - [`error`]: the JSON error answers.
 //!
 //! Every sync route also gets: a body limit ([`MAX_PUSH_BODY_BYTES`] for pushes, [`MAX_SMALL_BODY_BYTES`] for the
@@ -35,6 +36,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{delete, get, post, put};
+use tokio::sync::Semaphore;
 use tower_http::cors::CorsLayer;
 use waymark_core::sync::protocol::{API_PREFIX, MAX_PUSH_BODY_BYTES, MAX_SMALL_BODY_BYTES};
 
@@ -47,8 +49,8 @@ use self::store::Store;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the sync API behaves (apart from where its store is). The default: no CORS, the TCP peer
-/// as the client address, [`Quotas::default`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// as the client address, [`Quotas::default`], the default limits, tokens expiring after a year unused.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncConfig {
     /// An origin (`https://app.example`) allowed to call the API from a browser; `None` sends no CORS headers.
     pub cors_origin: Option<HeaderValue>,
@@ -58,6 +60,52 @@ pub struct SyncConfig {
     pub quotas: Quotas,
     /// The size limits of a space.
     pub limits: SpaceLimits,
+    /// The limits of the whole server.
+    pub server_limits: ServerLimits,
+    /// A device's token expires when the device has not pushed or pulled for this long (it joins again with the
+    /// passphrase or the recovery code).
+    pub token_idle_expiry: Duration,
+}
+
+/// [`SyncConfig::token_idle_expiry`] unless configured: a year.
+pub const DEFAULT_TOKEN_IDLE_EXPIRY: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// How much the whole server takes on at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// The push bodies being read at once may add up to at most this many bytes. A push reserves its
+    /// `Content-Length` (or, without one, [`MAX_PUSH_BODY_BYTES`]) before its body is read; one that does not fit
+    /// is 503 `unavailable` with `Retry-After`.
+    pub push_bytes_in_flight: u32,
+    /// The ciphertext every space together may hold; a push that would go over is 503 `unavailable` (and logged),
+    /// storing nothing. `None`: no cap but the disk (each push then reads no total).
+    pub max_stored_bytes: Option<u64>,
+}
+
+impl Default for ServerLimits {
+    /// Sixteen largest pushes at once: 64 MiB of bodies, whatever the number of devices pushing; no storage cap.
+    fn default() -> Self {
+        Self {
+            push_bytes_in_flight: 16 * MAX_PUSH_BODY_BYTES_U32,
+            max_stored_bytes: None,
+        }
+    }
+}
+
+/// [`MAX_PUSH_BODY_BYTES`] as a semaphore counts it.
+const MAX_PUSH_BODY_BYTES_U32: u32 = MAX_PUSH_BODY_BYTES as u32;
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            cors_origin: None,
+            behind_proxy: false,
+            quotas: Quotas::default(),
+            limits: SpaceLimits::default(),
+            server_limits: ServerLimits::default(),
+            token_idle_expiry: DEFAULT_TOKEN_IDLE_EXPIRY,
+        }
+    }
 }
 
 /// How much one space may hold.
@@ -85,6 +133,8 @@ pub struct SyncApi {
     pub store: Store,
     pub config: Arc<SyncConfig>,
     limits: Arc<RateLimits>,
+    /// Bytes of push bodies that may still be read at once ([`ServerLimits::push_bytes_in_flight`]).
+    push_room: Arc<Semaphore>,
 }
 
 impl SyncApi {
@@ -92,6 +142,9 @@ impl SyncApi {
         Self {
             store,
             limits: Arc::new(RateLimits::new(&config.quotas)),
+            push_room: Arc::new(Semaphore::new(
+                config.server_limits.push_bytes_in_flight as usize,
+            )),
             config: Arc::new(config),
         }
     }

@@ -2,7 +2,13 @@
 //! and joining (every attempt per client address; *failed* attempts per space and client network, and per space
 //! with a larger allowance, so guessing a passphrase online stays slow however many addresses an attacker has,
 //! while someone who only knows the space id cannot lock the owner out from the owner's own network); on pushes
-//! and pulls, per device (after its token is checked).
+//! and pulls, per device (after its token is checked, before the body is read); and refused tokens, per client
+//! address (before the token is looked up).
+//!
+//! Failed joins are reserved *before* the attempt and given back if it did not fail, so concurrent guesses cannot
+//! all pass one check, and a burst of failures locks a space out for one period at most. Refused tokens are
+//! checked before and counted after (every authenticated request passes that check, and reserving would cap the
+//! requests in flight per address); their lock-out is capped at one period too.
 //!
 //! Limits are kept in memory ([`governor`]'s GCRA, keyed), so they are per server instance: with several
 //! instances behind a load balancer, a client gets each limit once per instance it reaches.
@@ -13,16 +19,21 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts, RawPathParams};
+use axum::http::header;
 use axum::http::request::Parts;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use tokio::sync::OwnedSemaphorePermit;
+use waymark_core::sync::protocol::MAX_PUSH_BODY_BYTES;
+
 use super::SyncApi;
+use super::auth::Authed;
 use super::error::ApiError;
 
 /// How much each endpoint allows: a burst, then one more request per period.
@@ -42,12 +53,16 @@ pub struct Quotas {
     pub join_failures_per_space: Quota,
     /// Pushes and pulls together, per device.
     pub changes_per_device: Quota,
+    /// Requests with a token that is refused (unknown, removed, wrong), per client address: once used up, that
+    /// address's requests that need a token are refused before the token is looked up, until it refills.
+    pub auth_failures_per_ip: Quota,
 }
 
 impl Default for Quotas {
     /// A person sets up a space once and joins a few devices; these leave room for mistakes and retries, and
     /// hold a passphrase guesser to about one try a minute per space and network (and about two a minute per
-    /// space overall). A device syncs in bursts: 60 requests at once, then 10 a second.
+    /// space overall). A device syncs in bursts: 60 requests at once, then 10 a second. A removed device retries
+    /// with a growing wait, so 20 refused tokens at once, then one every 3 seconds, is plenty per address.
     fn default() -> Self {
         Self {
             create_per_ip: quota(5, Duration::from_secs(120)),
@@ -56,6 +71,7 @@ impl Default for Quotas {
             join_failures_per_network: quota(10, Duration::from_secs(60)),
             join_failures_per_space: quota(50, Duration::from_secs(30)),
             changes_per_device: quota(60, Duration::from_millis(100)),
+            auth_failures_per_ip: quota(20, Duration::from_secs(3)),
         }
     }
 }
@@ -96,7 +112,22 @@ impl<K: std::hash::Hash + Eq + Clone> FailureLimiter<K> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// `Err(wait)` when the key has used up its failures.
+    /// Reserves one failure for an attempt about to be made: `Err(wait)` when the key has used up its failures.
+    /// Reserving before the attempt, not counting after it, means concurrent attempts cannot all pass one check;
+    /// and as a reservation is only made while the key is within its allowance, the arrival time never runs more
+    /// than one period past the allowance, so a burst of failures locks the key out for at most one period.
+    fn reserve(&self, key: &K) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut arrivals = self.arrivals();
+        let arrival = arrivals.get(key).map_or(now, |&arrival| arrival.max(now));
+        if arrival > now + self.tolerance {
+            return Err(arrival - self.tolerance - now);
+        }
+        arrivals.insert(key.clone(), arrival + self.period);
+        Ok(())
+    }
+
+    /// Whether the key has a failure left, using none: `Err(wait)` when it has not.
     fn check(&self, key: &K) -> Result<(), Duration> {
         let now = Instant::now();
         match self.arrivals().get(key) {
@@ -105,12 +136,23 @@ impl<K: std::hash::Hash + Eq + Clone> FailureLimiter<K> {
         }
     }
 
-    /// Uses one failure.
-    fn fail(&self, key: K) {
+    /// Counts a failure that happened (after [`Self::check`] let its attempt through). Failures of attempts that
+    /// passed the check together never lock the key out for more than one period.
+    fn record(&self, key: K) {
         let now = Instant::now();
         let mut arrivals = self.arrivals();
         let arrival = arrivals.entry(key).or_insert(now);
-        *arrival = (*arrival).max(now) + self.period;
+        *arrival = ((*arrival).max(now) + self.period).min(now + self.tolerance + self.period);
+    }
+
+    /// Gives back a reservation whose attempt did not fail.
+    fn refund(&self, key: &K) {
+        let now = Instant::now();
+        if let Some(arrival) = self.arrivals().get_mut(key) {
+            *arrival = arrival
+                .checked_sub(self.period)
+                .map_or(now, |earlier| earlier.max(now));
+        }
     }
 
     /// Forgets keys that are back to a full allowance.
@@ -130,6 +172,7 @@ pub struct RateLimits {
     join_ip: DefaultKeyedRateLimiter<IpAddr>,
     join_failures_network: FailureLimiter<(String, IpAddr)>,
     join_failures_space: FailureLimiter<String>,
+    auth_failures: FailureLimiter<IpAddr>,
     device: DefaultKeyedRateLimiter<String>,
     clock: DefaultClock,
     checks: AtomicU64,
@@ -143,6 +186,7 @@ impl RateLimits {
             join_ip: RateLimiter::keyed(quotas.join_per_ip),
             join_failures_network: FailureLimiter::new(quotas.join_failures_per_network),
             join_failures_space: FailureLimiter::new(quotas.join_failures_per_space),
+            auth_failures: FailureLimiter::new(quotas.auth_failures_per_ip),
             device: RateLimiter::keyed(quotas.changes_per_device),
             clock: DefaultClock::default(),
             checks: AtomicU64::new(0),
@@ -150,8 +194,49 @@ impl RateLimits {
     }
 
     /// Whether a device (whose token was checked) may push or pull now.
-    pub(super) fn check_device(&self, device_id: &str) -> Result<(), ApiError> {
+    fn check_device(&self, device_id: &str) -> Result<(), ApiError> {
         self.check(&self.device, &device_id.to_owned())
+    }
+
+    /// Reserves a failure under each of `keys`, or none (429 with the wait) if any has used up its failures.
+    fn reserve(self: &Arc<Self>, keys: Vec<FailureKey>) -> Result<FailureReservation, ApiError> {
+        let mut reservation = FailureReservation {
+            limits: Arc::clone(self),
+            keys: Vec::with_capacity(keys.len()),
+        };
+        for key in keys {
+            let reserved = match &key {
+                FailureKey::JoinNetwork(space_and_network) => {
+                    self.join_failures_network.reserve(space_and_network)
+                }
+                FailureKey::JoinSpace(space) => self.join_failures_space.reserve(space),
+            };
+            // On refusal, dropping the reservation gives back what it already holds.
+            reserved.map_err(ApiError::too_many_requests)?;
+            reservation.keys.push(key);
+        }
+        Ok(reservation)
+    }
+
+    /// Whether the request's client address may present a token now (429 if it has had too many refused); the
+    /// address, to [`Self::token_refused`] if this one is refused too. Checked, not reserved: every request with
+    /// a token passes here, and a reservation per request in flight would cap the requests one address (a NAT, or
+    /// a proxy when `--behind-proxy` is missing) may have in flight.
+    pub(super) fn check_token_address(
+        &self,
+        parts: &Parts,
+        behind_proxy: bool,
+    ) -> Result<IpAddr, ApiError> {
+        let address = client_key(parts, behind_proxy);
+        self.auth_failures
+            .check(&address)
+            .map_err(ApiError::too_many_requests)?;
+        Ok(address)
+    }
+
+    /// Counts a refused token against its client address.
+    pub(super) fn token_refused(&self, address: IpAddr) {
+        self.auth_failures.record(address);
     }
 
     fn check<K>(&self, limiter: &DefaultKeyedRateLimiter<K>, key: &K) -> Result<(), ApiError>
@@ -177,6 +262,45 @@ impl RateLimits {
         self.device.shrink_to_fit();
         self.join_failures_network.cleanup();
         self.join_failures_space.cleanup();
+        self.auth_failures.cleanup();
+    }
+}
+
+/// What a failure is counted against.
+#[derive(Debug)]
+enum FailureKey {
+    /// A join to a space from a client network.
+    JoinNetwork((String, IpAddr)),
+    /// A join to a space from anywhere.
+    JoinSpace(String),
+}
+
+/// Failures reserved for an attempt in progress: kept if the attempt [`failed`](Self::failed), given back when
+/// dropped otherwise (a success, or an answer that was no wrong guess: a bad request, a timeout).
+#[derive(Debug)]
+#[must_use]
+struct FailureReservation {
+    limits: Arc<RateLimits>,
+    keys: Vec<FailureKey>,
+}
+
+impl FailureReservation {
+    /// The attempt failed: the failures stay counted.
+    fn failed(mut self) {
+        self.keys.clear();
+    }
+}
+
+impl Drop for FailureReservation {
+    fn drop(&mut self) {
+        for key in &self.keys {
+            match key {
+                FailureKey::JoinNetwork(space_and_network) => {
+                    self.limits.join_failures_network.refund(space_and_network);
+                }
+                FailureKey::JoinSpace(space) => self.limits.join_failures_space.refund(space),
+            }
+        }
     }
 }
 
@@ -227,27 +351,74 @@ pub struct CreateAllowed;
 #[derive(Debug)]
 pub struct KdfAllowed;
 
-/// Passes when the client may try to join this space now. A wrong secret must be reported with
-/// [`JoinAllowed::failed`].
+/// Passes when the client may try to join this space now, having reserved a failure against the space (from this
+/// network and overall). A wrong secret must be reported with [`JoinAllowed::failed`]; any other outcome gives the
+/// reservation back when this is dropped.
 #[derive(Debug)]
 pub struct JoinAllowed {
-    /// The space, when the path holds a well-formed id (only those are counted, so junk cannot fill the maps).
-    space: Option<String>,
-    network: IpAddr,
+    /// `None` when the path holds no well-formed space id (only those are counted, so junk cannot fill the maps).
+    reservation: Option<FailureReservation>,
 }
 
 impl JoinAllowed {
-    /// Counts a failed attempt (a wrong secret) against the space, from this network and overall.
-    pub fn failed(&self, api: &SyncApi) {
-        if let Some(space) = &self.space {
-            let limits = &api.limits;
-            limits
-                .join_failures_network
-                .fail((space.clone(), self.network));
-            limits.join_failures_space.fail(space.clone());
+    /// Counts the attempt as failed (a wrong secret).
+    pub fn failed(self) {
+        if let Some(reservation) = self.reservation {
+            reservation.failed();
         }
     }
 }
+
+/// Room for a push body among the bytes the server reads at once ([`ServerLimits`](super::ServerLimits)), held
+/// until the push is answered.
+#[derive(Debug)]
+pub struct PushBodyRoom {
+    _reserved: OwnedSemaphorePermit,
+}
+
+impl<S> FromRequestParts<S> for PushBodyRoom
+where
+    SyncApi: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let api = SyncApi::from_ref(state);
+        let most = api
+            .config
+            .server_limits
+            .push_bytes_in_flight
+            .min(u32::try_from(MAX_PUSH_BODY_BYTES).unwrap_or(u32::MAX));
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        let bytes = declared.map_or(most, |length| {
+            u32::try_from(length).unwrap_or(u32::MAX).clamp(1, most)
+        });
+        match Arc::clone(&api.push_room).try_acquire_many_owned(bytes) {
+            Ok(reserved) => Ok(Self {
+                _reserved: reserved,
+            }),
+            Err(_) => {
+                tracing::warn!(bytes, "push refused: too many push bytes in flight");
+                Err(ApiError {
+                    retry_after: Some(PUSH_ROOM_RETRY),
+                    ..ApiError::unavailable()
+                })
+            }
+        }
+    }
+}
+
+/// How long a push refused for want of room is told to wait.
+const PUSH_ROOM_RETRY: Duration = Duration::from_secs(2);
+
+/// A device of the space in the path (its token checked) that may push or pull now. The device's limit is checked
+/// before the request body is read, so a throttled device's body is never read.
+#[derive(Debug)]
+pub struct DeviceAllowed(pub Authed);
 
 /// Checks the request's client address against one per-address limit; returns the API and the address.
 fn check_address<S>(
@@ -307,16 +478,32 @@ where
             .find_map(|(name, value)| (name == "space").then_some(value))
             .unwrap_or_default();
         // Only well-formed ids take a slot, so junk cannot fill the maps.
-        let space = waymark_core::sync::protocol::is_id(space).then(|| space.to_owned());
-        if let Some(space) = &space {
-            let limits = &api.limits;
-            limits
-                .join_failures_network
-                .check(&(space.clone(), ip))
-                .and_then(|()| limits.join_failures_space.check(space))
-                .map_err(ApiError::too_many_requests)?;
-        }
-        Ok(Self { space, network: ip })
+        let reservation = if waymark_core::sync::protocol::is_id(space) {
+            let space = space.to_owned();
+            Some(api.limits.reserve(vec![
+                FailureKey::JoinNetwork((space.clone(), ip)),
+                FailureKey::JoinSpace(space),
+            ])?)
+        } else {
+            None
+        };
+        Ok(Self { reservation })
+    }
+}
+
+impl<S> FromRequestParts<S> for DeviceAllowed
+where
+    SyncApi: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let authed = Authed::from_request_parts(parts, state).await?;
+        SyncApi::from_ref(state)
+            .limits
+            .check_device(&authed.device_id)?;
+        Ok(Self(authed))
     }
 }
 
@@ -362,26 +549,47 @@ mod tests {
     }
 
     #[test]
-    fn failures_only_are_counted_and_checking_uses_nothing() {
+    fn refunded_reservations_use_nothing_and_a_lock_out_lasts_one_period_at_most() {
         let limiter = FailureLimiter::new(quota(3, Duration::from_secs(60)));
         let key = "space".to_owned();
         for _ in 0..10 {
-            assert!(limiter.check(&key).is_ok(), "checking uses no allowance");
+            assert!(limiter.reserve(&key).is_ok());
+            limiter.refund(&key);
         }
         for _ in 0..3 {
-            assert!(limiter.check(&key).is_ok());
-            limiter.fail(key.clone());
+            assert!(
+                limiter.reserve(&key).is_ok(),
+                "a refund gives the failure back"
+            );
         }
-        let wait = limiter.check(&key).unwrap_err();
+        for _ in 0..100 {
+            let wait = limiter.reserve(&key).unwrap_err();
+            assert!(
+                wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
+                "{wait:?}"
+            );
+        }
+        assert!(limiter.reserve(&"other".to_owned()).is_ok());
+        limiter.cleanup();
+        assert!(
+            limiter.reserve(&key).is_err(),
+            "kept while it is not refilled"
+        );
+    }
+
+    #[test]
+    fn recorded_failures_lock_out_for_one_period_at_most() {
+        let limiter = FailureLimiter::new(quota(3, Duration::from_secs(60)));
+        let address = IpAddr::from([192, 0, 2, 1]);
+        assert!(limiter.check(&address).is_ok(), "checking uses nothing");
+        // Many failures that all passed one check at once.
+        for _ in 0..100 {
+            limiter.record(address);
+        }
+        let wait = limiter.check(&address).unwrap_err();
         assert!(
             wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
             "{wait:?}"
-        );
-        assert!(limiter.check(&"other".to_owned()).is_ok());
-        limiter.cleanup();
-        assert!(
-            limiter.check(&key).is_err(),
-            "kept while it is not refilled"
         );
     }
 

@@ -199,6 +199,15 @@ pub enum JoinOutcome {
     TooManyDevices,
 }
 
+/// What a request's token is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceToken {
+    /// The hash of the token's secret.
+    pub hash: Hash,
+    /// When the device last pushed or pulled (to within [`SEEN_GRANULARITY_MS`]), or joined.
+    pub last_seen_at: i64,
+}
+
 /// The outcome of a push.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushOutcome {
@@ -208,6 +217,25 @@ pub enum PushOutcome {
     Gone,
     /// The new changes would take the space over its byte quota; nothing was stored.
     Full,
+    /// The new changes would take the whole store over its byte cap; nothing was stored.
+    StoreFull,
+}
+
+/// How many bytes of ciphertext a push may make its space, and the whole store, hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteLimits {
+    /// The space's quota.
+    pub space: u64,
+    /// The whole store's cap, if there is one (reading the total costs a scan of the spaces).
+    pub stored: Option<u64>,
+}
+
+impl ByteLimits {
+    /// No limit at all (for tests of other things).
+    pub const UNLIMITED: Self = Self {
+        space: u64::MAX,
+        stored: None,
+    };
 }
 
 /// The outcome of a pull.
@@ -264,12 +292,13 @@ pub trait SyncStore: Send + Sync {
         now: i64,
     ) -> impl Future<Output = Result<JoinOutcome, StoreError>> + Send;
 
-    /// The hash of a device's token secret; `None` if the space has no such device (never had, or removed).
-    fn device_token_hash(
+    /// A device's token (its secret's hash, and when the device was last seen); `None` if the space has no such
+    /// device (never had, or removed).
+    fn device_token(
         &self,
         space_id: &str,
         device_id: &str,
-    ) -> impl Future<Output = Result<Option<Hash>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<DeviceToken>, StoreError>> + Send;
 
     /// The space's devices, oldest first.
     fn devices(
@@ -288,13 +317,14 @@ pub trait SyncStore: Send + Sync {
     /// space has seen before (in an earlier push or earlier in this one) gets its first receipt and stores nothing.
     /// New changes get the next seqs, in the order given, and one `received_at`: the larger of `now` and the
     /// space's last one. [`PushOutcome::Gone`] if the space or the device is gone; [`PushOutcome::Full`] (storing
-    /// nothing) if the new changes' ciphertext would take the space over `max_bytes`.
+    /// nothing) if the new changes' ciphertext would take the space over its quota, [`PushOutcome::StoreFull`] if
+    /// it would take the whole store over its cap.
     fn push(
         &self,
         space_id: &str,
         device_id: &str,
         changes: &[NewChange],
-        max_bytes: u64,
+        limits: ByteLimits,
         now: i64,
     ) -> impl Future<Output = Result<PushOutcome, StoreError>> + Send;
 
@@ -389,12 +419,12 @@ impl SyncStore for Store {
     ) -> Result<JoinOutcome, StoreError> {
         dispatch!(self.add_device(space_id, device, proof, max_devices, now))
     }
-    async fn device_token_hash(
+    async fn device_token(
         &self,
         space_id: &str,
         device_id: &str,
-    ) -> Result<Option<Hash>, StoreError> {
-        dispatch!(self.device_token_hash(space_id, device_id))
+    ) -> Result<Option<DeviceToken>, StoreError> {
+        dispatch!(self.device_token(space_id, device_id))
     }
     async fn devices(&self, space_id: &str) -> Result<Vec<DeviceRow>, StoreError> {
         dispatch!(self.devices(space_id))
@@ -407,10 +437,10 @@ impl SyncStore for Store {
         space_id: &str,
         device_id: &str,
         changes: &[NewChange],
-        max_bytes: u64,
+        limits: ByteLimits,
         now: i64,
     ) -> Result<PushOutcome, StoreError> {
-        dispatch!(self.push(space_id, device_id, changes, max_bytes, now))
+        dispatch!(self.push(space_id, device_id, changes, limits, now))
     }
     async fn pull(
         &self,

@@ -16,13 +16,13 @@ use sqlx::{Postgres, QueryBuilder};
 use super::sql::{
     COUNT_DEVICES, DELETE_DEVICE, DELETE_OTHER_DEVICES, DELETE_SPACE, INSERT_CHANGES,
     INSERT_DEVICE, INSERT_SPACE, SELECT_CHANGES, SELECT_DEVICES, SELECT_NEXT_SEQ, SELECT_RECEIPTS,
-    SELECT_SECRETS, SELECT_TOKEN_HASH, SecretsRow, TOUCH_DEVICE, UPDATE_PASSPHRASE, allocate_seqs,
-    change_from_row, device_from_row, secrets_from_row,
+    SELECT_SECRETS, SELECT_STORED_BYTES, SELECT_TOKEN_HASH, SecretsRow, TOUCH_DEVICE,
+    UPDATE_PASSPHRASE, allocate_seqs, change_from_row, device_from_row, secrets_from_row,
 };
 use super::{
-    DeviceRow, Hash, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome,
-    PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets, StoreError, StoredKdf, SyncStore,
-    migrations, proof_matches, push_plan, to_hash,
+    ByteLimits, DeviceRow, DeviceToken, Hash, JoinOutcome, JoinProof, NewChange, NewDevice,
+    NewSpace, Outcome, PullOutcome, PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets,
+    StoreError, StoredKdf, SyncStore, migrations, proof_matches, push_plan, to_hash,
 };
 
 /// [`allocate_seqs`] with PostgreSQL's `GREATEST`.
@@ -152,17 +152,23 @@ impl SyncStore for PostgresStore {
         Ok(JoinOutcome::Joined(secrets))
     }
 
-    async fn device_token_hash(
+    async fn device_token(
         &self,
         space_id: &str,
         device_id: &str,
-    ) -> Result<Option<Hash>, StoreError> {
-        let hash: Option<Vec<u8>> = sqlx::query_scalar(SELECT_TOKEN_HASH)
+    ) -> Result<Option<DeviceToken>, StoreError> {
+        let row: Option<(Vec<u8>, i64)> = sqlx::query_as(SELECT_TOKEN_HASH)
             .bind(space_id)
             .bind(device_id)
             .fetch_optional(&self.pool)
             .await?;
-        hash.map(to_hash).transpose()
+        row.map(|(hash, last_seen_at)| {
+            Ok(DeviceToken {
+                hash: to_hash(hash)?,
+                last_seen_at,
+            })
+        })
+        .transpose()
     }
 
     async fn devices(&self, space_id: &str) -> Result<Vec<DeviceRow>, StoreError> {
@@ -192,7 +198,7 @@ impl SyncStore for PostgresStore {
         space_id: &str,
         device_id: &str,
         changes: &[NewChange],
-        max_bytes: u64,
+        limits: ByteLimits,
         now: i64,
     ) -> Result<PushOutcome, StoreError> {
         // The space's row lock, held to commit: seqs are allocated and committed with no other push to this space
@@ -235,8 +241,23 @@ impl SyncStore for PostgresStore {
         let mut first_seq = 0;
         let mut received_at = now;
         if !new.is_empty() {
-            let Some((count, bytes)) = push_plan::allocation(&new, bytes_used, max_bytes) else {
-                return Ok(PushOutcome::Full);
+            // Concurrent pushes to other spaces are not serialised with this one, so the store's cap may be
+            // passed by what they add at the same time (each push is at most MAX_PUSH_BODY_BYTES).
+            let stored = match limits.stored {
+                Some(_) => Some(
+                    sqlx::query_scalar::<_, i64>(SELECT_STORED_BYTES)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                ),
+                None => None,
+            };
+            let used = push_plan::BytesUsed {
+                space: bytes_used,
+                stored,
+            };
+            let (count, bytes) = match push_plan::allocation(&new, used, limits) {
+                Ok(allocated) => allocated,
+                Err(refused) => return Ok(refused),
             };
             let (after, at): (i64, i64) = sqlx::query_as(ALLOCATE_SEQS)
                 .bind(space_id)

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::{NewChange, Receipt};
+use super::{ByteLimits, NewChange, PushOutcome, Receipt};
 
 /// The changes of a push that are new to the space: first occurrences of ids not in `stored`, in the order sent.
 pub fn new_changes<'a>(
@@ -20,18 +20,37 @@ pub fn new_changes<'a>(
         .collect()
 }
 
-/// The seqs and bytes the `new` changes of a push take: `None` when their bytes would take a space already holding
-/// `bytes_used` past `max_bytes` (the push is refused whole).
-pub fn allocation(new: &[&NewChange], bytes_used: i64, max_bytes: u64) -> Option<(i64, i64)> {
+/// The bytes already held: by the push's space, and (when the store has a cap) by every space together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BytesUsed {
+    pub space: i64,
+    pub stored: Option<i64>,
+}
+
+/// The seqs and bytes the `new` changes of a push take; or, when their bytes would take the space or the store
+/// past its limit, the outcome that refuses the push whole ([`PushOutcome::Full`] or [`PushOutcome::StoreFull`]).
+pub fn allocation(
+    new: &[&NewChange],
+    used: BytesUsed,
+    limits: ByteLimits,
+) -> Result<(i64, i64), PushOutcome> {
     let bytes = new
         .iter()
         .map(|change| i64::try_from(change.ciphertext.len()).unwrap_or(i64::MAX))
         .fold(0, i64::saturating_add);
-    if bytes_used.saturating_add(bytes) > i64::try_from(max_bytes).unwrap_or(i64::MAX) {
-        return None;
+    let over = |used: i64, limit: u64| {
+        used.saturating_add(bytes) > i64::try_from(limit).unwrap_or(i64::MAX)
+    };
+    if over(used.space, limits.space) {
+        return Err(PushOutcome::Full);
+    }
+    if let (Some(stored), Some(cap)) = (used.stored, limits.stored)
+        && over(stored, cap)
+    {
+        return Err(PushOutcome::StoreFull);
     }
     let count = i64::try_from(new.len()).expect("a push holds at most a few hundred changes");
-    Some((count, bytes))
+    Ok((count, bytes))
 }
 
 /// A receipt for every change sent, in the order sent: stored ones keep theirs; the `new` ones (from
@@ -67,12 +86,33 @@ mod tests {
     }
 
     #[test]
-    fn new_changes_fit_up_to_the_space_s_limit() {
+    fn new_changes_fit_up_to_the_space_s_and_the_store_s_limits() {
         let (a, b) = (change("a"), change("b"));
         let new = [&a, &b];
-        assert_eq!(allocation(&new, 8, 10), Some((2, 2)));
-        assert_eq!(allocation(&new, 9, 10), None);
-        assert_eq!(allocation(&[], 10, 10), Some((0, 0)));
+        let space = |space| BytesUsed {
+            space,
+            stored: None,
+        };
+        let quota = ByteLimits {
+            space: 10,
+            stored: None,
+        };
+        assert_eq!(allocation(&new, space(8), quota), Ok((2, 2)));
+        assert_eq!(allocation(&new, space(9), quota), Err(PushOutcome::Full));
+        assert_eq!(allocation(&[], space(10), quota), Ok((0, 0)));
+        let capped = ByteLimits {
+            stored: Some(100),
+            ..quota
+        };
+        let stored = |stored| BytesUsed {
+            space: 0,
+            stored: Some(stored),
+        };
+        assert_eq!(allocation(&new, stored(98), capped), Ok((2, 2)));
+        assert_eq!(
+            allocation(&new, stored(99), capped),
+            Err(PushOutcome::StoreFull)
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub const INSERT_SPACE: &str = "INSERT INTO spaces (space_id, kdf_algorithm, kdf
 /// Whether a space exists (its `next_seq`, a BIGINT in both backends, unlike a literal `1`).
 pub const SELECT_NEXT_SEQ: &str = "SELECT next_seq FROM spaces WHERE space_id = $1";
 pub const SELECT_TOKEN_HASH: &str =
-    "SELECT token_hash FROM devices WHERE space_id = $1 AND device_id = $2";
+    "SELECT token_hash, last_seen_at FROM devices WHERE space_id = $1 AND device_id = $2";
 pub const DELETE_DEVICE: &str = "DELETE FROM devices WHERE space_id = $1 AND device_id = $2";
 /// A space's rows, children first (not left to `ON DELETE CASCADE`, which SQLite only honours with foreign keys
 /// switched on).
@@ -26,6 +26,9 @@ pub const SELECT_RECEIPT: &str =
     "SELECT seq, received_at FROM changes WHERE space_id = $1 AND change_id = $2";
 /// A space's stored bytes (for its quota).
 pub const SELECT_BYTES_USED: &str = "SELECT bytes_used FROM spaces WHERE space_id = $1";
+/// The ciphertext bytes of every space together (for the store's cap).
+pub const SELECT_STORED_BYTES: &str =
+    "SELECT CAST(COALESCE(SUM(bytes_used), 0) AS BIGINT) FROM spaces";
 /// Whether a device exists (its `joined_at`, a BIGINT in both backends).
 pub const SELECT_DEVICE: &str =
     "SELECT joined_at FROM devices WHERE space_id = $1 AND device_id = $2";

@@ -42,13 +42,14 @@ use tokio::sync::{Semaphore, oneshot};
 use super::sql::{
     COUNT_DEVICES, DELETE_DEVICE, DELETE_OTHER_DEVICES, DELETE_SPACE, INSERT_CHANGE, INSERT_DEVICE,
     INSERT_SPACE, SELECT_BYTES_USED, SELECT_CHANGES, SELECT_DEVICE, SELECT_DEVICES,
-    SELECT_LAST_SEEN, SELECT_NEXT_SEQ, SELECT_RECEIPT, SELECT_SECRETS, SELECT_TOKEN_HASH,
-    SecretsRow, TOUCH_DEVICE, UPDATE_PASSPHRASE, allocate_seqs, secrets_from_row,
+    SELECT_LAST_SEEN, SELECT_NEXT_SEQ, SELECT_RECEIPT, SELECT_SECRETS, SELECT_STORED_BYTES,
+    SELECT_TOKEN_HASH, SecretsRow, TOUCH_DEVICE, UPDATE_PASSPHRASE, allocate_seqs,
+    secrets_from_row,
 };
 use super::{
-    DeviceRow, Hash, JoinOutcome, JoinProof, NewChange, NewDevice, NewSpace, Outcome, PullOutcome,
-    PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets, StoreError, StoredChange, StoredKdf,
-    SyncStore, migrations, proof_matches, push_plan, to_hash,
+    ByteLimits, DeviceRow, DeviceToken, Hash, JoinOutcome, JoinProof, NewChange, NewDevice,
+    NewSpace, Outcome, PullOutcome, PushOutcome, Receipt, SEEN_GRANULARITY_MS, SpaceSecrets,
+    StoreError, StoredChange, StoredKdf, SyncStore, migrations, proof_matches, push_plan, to_hash,
 };
 
 /// [`allocate_seqs`] with SQLite's scalar `MAX`.
@@ -204,6 +205,22 @@ impl SqliteStore {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Runs `work` on the writer's connection between groups, outside any transaction (what a transaction must not
+    /// hold: a checkpoint).
+    async fn between_groups<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::BetweenGroups(Box::new(Pending {
+            work: Some(work),
+            result: None,
+            reply,
+        })))?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
     /// [`SqliteStore::read`] for a point lookup, which a file's store may run on the calling thread.
     async fn lookup<T, F>(&self, work: F) -> Result<T, StoreError>
     where
@@ -225,14 +242,25 @@ impl SqliteStore {
         if let Some(readers) = &self.shared.readers {
             return readers.read(work).await;
         }
-        let (reply, answer) = oneshot::channel();
-        self.send(Job::Read(Box::new(Pending {
-            work: Some(work),
-            result: None,
-            reply,
-        })))?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.between_groups(work).await
     }
+}
+
+/// Copies every page of the WAL into the database file and truncates the WAL to nothing (waiting for readers up
+/// to the busy timeout). A checkpoint that readers kept from finishing is logged; the next one finishes it.
+fn truncate_wal(conn: &Connection) -> Result<(), StoreError> {
+    let (busy, wal_pages, copied): (i64, i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+    if busy != 0 {
+        tracing::warn!(
+            wal_pages,
+            copied,
+            "the WAL checkpoint after deleting a space could not finish"
+        );
+    }
+    Ok(())
 }
 
 /// Locks a mutex whose data stays consistent even if a holder panicked.
@@ -257,6 +285,9 @@ fn configure(conn: &Connection, reader: bool) -> Result<(), StoreError> {
     // A receipt tells a device its change is stored: FULL makes that survive a power cut too.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Deleted rows are overwritten with zeros, not just unlinked: "delete my data" leaves no ciphertext in free
+    // pages (the WAL's old copies are removed by the checkpoint after a space is deleted).
+    conn.pragma_update(None, "secure_delete", true)?;
     if reader {
         conn.pragma_update(None, "query_only", true)?;
     }
@@ -331,8 +362,8 @@ impl Readers {
 
 /// A job for the writer thread.
 enum Job {
-    /// A read (in memory only): run between groups.
-    Read(Box<dyn Task>),
+    /// Work outside any transaction, run between groups: reads (in memory only), checkpoints.
+    BetweenGroups(Box<dyn Task>),
     /// A write: run in the next group.
     Write(Box<dyn Task>),
 }
@@ -407,7 +438,7 @@ fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Job>, hooks: &Hooks) {
         let mut next = Some(first);
         while let Some(job) = next {
             match job {
-                Job::Read(task) => reads.push(task),
+                Job::BetweenGroups(task) => reads.push(task),
                 Job::Write(task) => writes.push(task),
             }
             next = if writes.len() < MAX_GROUP {
@@ -647,18 +678,23 @@ impl SyncStore for SqliteStore {
         .await
     }
 
-    async fn device_token_hash(
+    async fn device_token(
         &self,
         space_id: &str,
         device_id: &str,
-    ) -> Result<Option<Hash>, StoreError> {
+    ) -> Result<Option<DeviceToken>, StoreError> {
         let (space_id, device_id) = (space_id.to_owned(), device_id.to_owned());
         // Every authenticated request starts here: looked up without a hand-off when a reader is idle.
         self.lookup(move |conn| {
             query_opt(conn, SELECT_TOKEN_HASH, &[&space_id, &device_id], |row| {
-                row.get::<_, Vec<u8>>(0)
+                Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, i64>(1)?))
             })?
-            .map(to_hash)
+            .map(|(hash, last_seen_at)| {
+                Ok(DeviceToken {
+                    hash: to_hash(hash)?,
+                    last_seen_at,
+                })
+            })
             .transpose()
         })
         .await
@@ -697,12 +733,12 @@ impl SyncStore for SqliteStore {
         space_id: &str,
         device_id: &str,
         changes: &[NewChange],
-        max_bytes: u64,
+        limits: ByteLimits,
         now: i64,
     ) -> Result<PushOutcome, StoreError> {
         let (space_id, device_id) = (space_id.to_owned(), device_id.to_owned());
         let changes = changes.to_vec();
-        self.write(move |conn| push(conn, &space_id, &device_id, &changes, max_bytes, now))
+        self.write(move |conn| push(conn, &space_id, &device_id, &changes, limits, now))
             .await
     }
 
@@ -792,21 +828,28 @@ impl SyncStore for SqliteStore {
         .await
     }
 
+    /// Deletes the space's rows (overwritten, as `secure_delete` is on), then checkpoints the WAL into the file
+    /// and truncates it, so no copy of the old pages is left in the WAL either.
     async fn delete_space(&self, space_id: &str) -> Result<Outcome, StoreError> {
         let space_id = space_id.to_owned();
-        self.write(move |conn| {
-            let [changes, devices, space] = DELETE_SPACE;
-            for statement in [changes, devices] {
-                execute(conn, statement, &[&space_id])?;
-            }
-            let deleted = execute(conn, space, &[&space_id])?;
-            Ok(if deleted == 0 {
-                Outcome::Missing
-            } else {
-                Outcome::Done
+        let outcome = self
+            .write(move |conn| {
+                let [changes, devices, space] = DELETE_SPACE;
+                for statement in [changes, devices] {
+                    execute(conn, statement, &[&space_id])?;
+                }
+                let deleted = execute(conn, space, &[&space_id])?;
+                Ok(if deleted == 0 {
+                    Outcome::Missing
+                } else {
+                    Outcome::Done
+                })
             })
-        })
-        .await
+            .await?;
+        if outcome == Outcome::Done {
+            self.between_groups(truncate_wal).await?;
+        }
+        Ok(outcome)
     }
 }
 
@@ -853,7 +896,7 @@ fn push(
     space_id: &str,
     device_id: &str,
     changes: &[NewChange],
-    max_bytes: u64,
+    limits: ByteLimits,
     now: i64,
 ) -> Result<PushOutcome, StoreError> {
     let Some(bytes_used) = query_opt(conn, SELECT_BYTES_USED, &[&space_id], |row| {
@@ -888,8 +931,17 @@ fn push(
     let mut first_seq = 0;
     let mut received_at = now;
     if !new.is_empty() {
-        let Some((count, bytes)) = push_plan::allocation(&new, bytes_used, max_bytes) else {
-            return Ok(PushOutcome::Full);
+        let stored = match limits.stored {
+            Some(_) => query_opt(conn, SELECT_STORED_BYTES, &[], |row| row.get::<_, i64>(0))?,
+            None => None,
+        };
+        let used = push_plan::BytesUsed {
+            space: bytes_used,
+            stored,
+        };
+        let (count, bytes) = match push_plan::allocation(&new, used, limits) {
+            Ok(allocated) => allocated,
+            Err(refused) => return Ok(refused),
         };
         let (after, at) = query_opt(
             conn,
@@ -1033,6 +1085,13 @@ mod tests {
         }
     }
 
+    fn space_quota(bytes: u64) -> ByteLimits {
+        ByteLimits {
+            space: bytes,
+            stored: None,
+        }
+    }
+
     fn changes(ids: &[&str]) -> Vec<NewChange> {
         ids.iter()
             .map(|id| NewChange {
@@ -1081,7 +1140,11 @@ mod tests {
         now: i64,
     ) -> tokio::task::JoinHandle<Result<PushOutcome, StoreError>> {
         let (store, changes) = (store.clone(), changes(ids));
-        tokio::spawn(async move { store.push("s", &id(device), &changes, u64::MAX, now).await })
+        tokio::spawn(async move {
+            store
+                .push("s", &id(device), &changes, ByteLimits::UNLIMITED, now)
+                .await
+        })
     }
 
     /// Waits until `n` jobs in all have been sent to the writer thread.
@@ -1183,13 +1246,13 @@ mod tests {
             assert_eq!(pulled, [("x".into(), 1), ("y".into(), 2), ("z".into(), 3)]);
             // The quota counted the duplicate once.
             let full = store
-                .push("s", &id(1), &changes(&["w"]), 399, T0)
+                .push("s", &id(1), &changes(&["w"]), space_quota(399), T0)
                 .await
                 .expect("push");
             assert_eq!(full, PushOutcome::Full);
             assert!(matches!(
                 store
-                    .push("s", &id(1), &changes(&["w"]), 400, T0)
+                    .push("s", &id(1), &changes(&["w"]), space_quota(400), T0)
                     .await
                     .expect("push"),
                 PushOutcome::Stored(_)
@@ -1268,7 +1331,7 @@ mod tests {
             // Nothing was allocated either: the next push gets seq 1.
             let receipts = stored(
                 store
-                    .push("s", &id(1), &changes(&["c1"]), u64::MAX, T0)
+                    .push("s", &id(1), &changes(&["c1"]), ByteLimits::UNLIMITED, T0)
                     .await,
             );
             assert_eq!(receipts[0].seq, 1);
@@ -1282,7 +1345,11 @@ mod tests {
             space(&store, "s", 1).await;
             let ids: Vec<String> = (1..=40).map(id).collect();
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            stored(store.push("s", &id(1), &changes(&ids), u64::MAX, T0).await);
+            stored(
+                store
+                    .push("s", &id(1), &changes(&ids), ByteLimits::UNLIMITED, T0)
+                    .await,
+            );
             let page = async |after: i64, limit: u32| match store
                 .pull("s", &id(1), after, limit, T0)
                 .await
@@ -1340,7 +1407,7 @@ mod tests {
             }
             assert!(matches!(
                 store
-                    .push("s", &id(1), &changes(&["b"]), u64::MAX, T0)
+                    .push("s", &id(1), &changes(&["b"]), ByteLimits::UNLIMITED, T0)
                     .await,
                 Err(StoreError::Closed)
             ));
