@@ -148,16 +148,39 @@ test("the summary for an appointment renders for print, and My data passes axe",
   await page.getByRole("link", { name: "Make a summary" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Summary for an appointment");
   await expect(page.getByRole("table", { name: "Average mood by week" })).toBeVisible();
-  await expect(page.getByRole("table", { name: "Scores" })).toContainText("1 (minimal)");
+  const scores = page.locator("section").filter({ has: page.getByRole("heading", { name: "PHQ-9 and GAD-7" }) });
+  await expect(scores.getByRole("listitem").first()).toContainText("PHQ-9: 1 (minimal)");
   const results = await new AxeBuilder({ page }).withTags(wcag22aa).analyze();
   expect(results.violations.map((v) => v.id)).toEqual([]);
   await page.emulateMedia({ media: "print" });
   await expect(page.getByRole("banner")).toBeHidden();
   await expect(page.getByRole("navigation", { name: "Sections" })).toBeHidden();
   await expect(page.getByRole("button", { name: "Print or save as PDF" })).toBeHidden();
-  await expect(page.getByRole("table", { name: "Scores" })).toBeVisible();
+  await expect(scores.getByRole("listitem").first()).toBeVisible();
   const pdf = await page.pdf({ format: "A4" });
   expect(pdf.byteLength).toBeGreaterThan(1000);
+});
+
+test("the summary fits a phone once questionnaires exist, and counts a goal's weeks from its start", async ({ page }) => {
+  const often = (n: number) => Array<string>(n).fill("More than half the days");
+  await answerQuestionnaires(page, often(9), often(7));
+  await answerQuestionnaires(page, often(9), often(7));
+  await openApp(page, "/activity/goal/new");
+  await page.getByRole("button", { name: "Build up to 150 minutes a week" }).click();
+  await page.getByRole("button", { name: "Save goal" }).click();
+  await expect(page).toHaveURL("/activity");
+
+  await openApp(page, "/data/summary");
+  const scores = page.locator("section").filter({ has: page.getByRole("heading", { name: "PHQ-9 and GAD-7" }) });
+  await expect(scores).toContainText("PHQ-9: 18 (moderately severe)");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await expect(page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "My data" })).toBeInViewport();
+
+  // The goal was set today: one week counted, not the thirteen before it existed.
+  const activity = page.locator("section").filter({ has: page.getByRole("heading", { name: "Activity", exact: true }) });
+  await expect(activity).toContainText(/a week, building up to 150\. Met in 0 of 1 week\./);
+  await expect(activity.getByRole("table").getByRole("row")).toHaveCount(2);
 });
 
 test("Today notes gently when the last check-in was days ago", async ({ page }) => {
