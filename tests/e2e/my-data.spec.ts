@@ -137,6 +137,30 @@ test("spreadsheet files open correctly and calendar reminders are valid iCalenda
   expect(String(monthlyEvent.getFirstPropertyValue("rrule"))).toContain("FREQ=MONTHLY");
 });
 
+test("reminder times show in full, and a goal review reminder names the goal once", async ({ page }) => {
+  await openApp(page, "/activity/goal/new");
+  await page.getByRole("button", { name: "Build up to 150 minutes a week" }).click();
+  await page.getByRole("button", { name: "Save goal" }).click();
+  await expect(page).toHaveURL("/activity");
+  await openApp(page, "/data");
+  for (const label of ["Daily check-in at", "Monthly PHQ-9 and GAD-7, from today, at"]) {
+    // As wide as the box is on its own, with nothing squeezing it: "19:00" and the picker fit.
+    const [width, needed] = await page.getByLabel(label).evaluate((input) => {
+      const alone = input.cloneNode() as HTMLInputElement;
+      document.body.append(alone);
+      const needed = alone.getBoundingClientRect().width;
+      alone.remove();
+      return [input.getBoundingClientRect().width, needed];
+    });
+    expect(width, label).toBeGreaterThanOrEqual(needed - 1);
+  }
+  const reviews = await download(page, () => page.getByRole("button", { name: "Get goal review reminders" }).click());
+  const event = new ICAL.Component(ICAL.parse(reviews.text)).getFirstSubcomponent("vevent")!;
+  const summary = String(event.getFirstPropertyValue("summary"));
+  expect(summary).toMatch(/^Waymark: review your goal: Any activity: 60 minutes a week/);
+  expect(summary).not.toContain("Look again");
+});
+
 test("the summary for an appointment renders for print, and My data passes axe", async ({ page }) => {
   await someData(page);
   await openApp(page, "/data");
