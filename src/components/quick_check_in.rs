@@ -1,9 +1,13 @@
+//! Today's one-tap check-in, with Undo and a way to add a note, tags or an earlier time.
 use crate::browser::clock;
 use crate::components::check_in_editor::CheckInEditor;
 use crate::components::mood_face::MoodFace;
 use crate::state::use_app_state;
 use leptos::prelude::*;
+use leptos_router::components::A;
+use waymark_core::calendar::local_date;
 use waymark_core::mood::{CheckIn, MoodLevel};
+use waymark_core::plan::current;
 use waymark_core::{Record, RecordId};
 
 /// What the last tap did, for the quiet confirmation line.
@@ -68,8 +72,17 @@ pub fn QuickCheckIn() -> impl IntoView {
             <div class="check-in-feedback">
                 <p role="status">
                     {move || match feedback.get() {
-                        Some(Feedback::Saved { mood, at, .. }) => {
-                            format!("Saved: {} at {}.", mood.label(), clock::format_time(at))
+                        Some(Feedback::Saved { id, mood, at }) => {
+                            // As the check-in is now: "Add a note or tags" may have changed its mood or time.
+                            let (mood, at) = state
+                                .check_ins
+                                .with(|c| c.get(&id).map(|r| (r.data.mood, r.data.at)))
+                                .unwrap_or((mood, at));
+                            if local_date(at, &clock::BrowserZone) == clock::today() {
+                                format!("Saved: {} at {}.", mood.label(), clock::format_time(at))
+                            } else {
+                                format!("Saved: {}, {}.", mood.label(), clock::format_day_and_time(at))
+                            }
                         }
                         Some(Feedback::Undone) => "Check-in removed.".to_owned(),
                         None => String::new(),

@@ -1,3 +1,4 @@
+//! The form that logs an activity session or changes one.
 use crate::browser::clock;
 use crate::state::use_app_state;
 use leptos::prelude::*;
@@ -64,8 +65,18 @@ pub fn SessionForm(
         };
         if state.save_session(record) {
             error.set(None);
+            // Say the day when it was not today; and a new log starts again from today, so that the next session is
+            // never quietly filed under an earlier day.
+            let day = if session.date == today {
+                String::new()
+            } else {
+                format!(" on {}", clock::format_date(session.date))
+            };
+            if is_new {
+                draft.update(|d| d.date = today);
+            }
             on_done.run(Some(format!(
-                "{} minutes of {}",
+                "{} minutes of {}{day}",
                 session.minutes,
                 session.name().to_lowercase()
             )));

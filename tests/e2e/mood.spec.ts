@@ -52,6 +52,11 @@ test("a missed day can be recorded by moving the time back", async ({ page }) =>
   await when.fill(yesterday);
   await when.dispatchEvent("change");
   await page.getByRole("button", { name: "Save", exact: true }).click();
+  // The line under the moods says the time the check-in now has, not the time of the tap.
+  const yesterdayDay = await page.evaluate(() =>
+    new Date(Date.now() - 86_400_000).toLocaleDateString("en-GB", { weekday: "long", day: "numeric", month: "long" }).replace(",", ""),
+  );
+  await expect(page.locator(".check-in-feedback").getByRole("status")).toHaveText(`Saved: Low, ${yesterdayDay}, 09:30.`);
   await page.goto("/mood");
   await waitForApp(page);
   const yesterdayWords = await page.evaluate(() =>
