@@ -1,3 +1,4 @@
+//! Today: the one-tap check-in, this week's activity, what is due, and gentle prompts.
 use crate::app::set_page_title;
 use crate::browser::clock;
 use crate::components::continuing_care::ContinuingCareCard;
@@ -32,25 +33,29 @@ pub fn TodayPage() -> impl IntoView {
         state.sessions.with(|sessions| {
             let sessions: Vec<&Session> = sessions.live().map(|r| &r.data).collect();
             let monday = today.monday_of_week();
-            let goals: Vec<String> = state.goals.with(|goals| {
+            // The goal's name and its progress apart: both may hold a colon ("Walking: 150 minutes a week",
+            // "Done: 160 of 150 minutes"), which read badly run together.
+            let goals: Vec<(Option<String>, String)> = state.goals.with(|goals| {
                 goals
                     .live()
                     .filter(|g| g.data.status == GoalStatus::Active)
                     .map(|g| {
                         let progress = week_progress(&g.data, &sessions, monday);
-                        format!(
-                            "{}: {}",
-                            g.data.title(),
-                            progress_words(&g.data, &progress, today)
+                        (
+                            Some(g.data.title()),
+                            progress_words(&g.data, &progress, today),
                         )
                     })
                     .collect()
             });
             if goals.is_empty() {
                 let week = guideline_week(&sessions, monday);
-                vec![format!(
-                    "{} active minutes so far this week.",
-                    week.moderate_equivalent + week.light
+                vec![(
+                    None,
+                    format!(
+                        "{} active minutes so far this week.",
+                        week.moderate_equivalent + week.light
+                    ),
                 )]
             } else {
                 goals
@@ -102,7 +107,17 @@ pub fn TodayPage() -> impl IntoView {
         }}
         <section class="card" aria-labelledby="today-activity">
             <h2 id="today-activity">"This week's activity"</h2>
-            {move || this_week().into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
+            {move || {
+                this_week()
+                    .into_iter()
+                    .map(|(goal, words)| {
+                        view! {
+                            {goal.map(|goal| view! { <h3 class="today-goal">{goal}</h3> })}
+                            <p>{words}</p>
+                        }
+                    })
+                    .collect_view()
+            }}
             <Show when=move || { reviews_due() > 0 }>
                 <p><strong>"A goal is ready to look at again."</strong></p>
             </Show>

@@ -131,6 +131,8 @@ test("after therapy ends, Today shows continuing care, and points back to care w
   await page.goto("/");
   await waitForApp(page);
   await expect(care.getByRole("status")).toContainText("caseness");
+  // What follows the message is ways to get back in touch and a link to the plan, and the message says so.
+  await expect(care.getByRole("status")).toContainText("Below are ways to get back in touch, and a link to your staying-well plan.");
   await expect(care.getByRole("link", { name: "Refer yourself online" })).toBeVisible();
 });
 

@@ -48,6 +48,9 @@ test("Help-now contacts show without any script (the app's code never loaded)", 
   await expect(page.getByRole("link", { name: "Call 999" })).toHaveAttribute("href", "tel:999");
   await expect(page.getByRole("link", { name: "Text SHOUT to 85258" })).toHaveAttribute("href", "sms:85258?&body=SHOUT");
   await expect(page.getByRole("banner").getByRole("link", { name: "Help now" })).toBeVisible();
+  // It never claims to be starting; it says what works without script.
+  await expect(page.getByText("Waymark is starting…")).toBeHidden();
+  await expect(page.getByText("Help now works without it")).toBeVisible();
   await context.close();
 });
 
