@@ -49,6 +49,21 @@ test("find a service by need and by word, add it to the plan, and update it with
   await expect(page.locator("section").filter({ has: page.getByRole("heading", { name: "Next steps" }) })).toContainText("Contact StepChange");
 });
 
+test("a search finds other forms of a word, and says when it looks only in one need", async ({ page }) => {
+  await openApp(page, "/plan/services");
+  await page.getByLabel("Or search").fill("lonely");
+  await expect(page.locator("li.service").filter({ hasText: "Marmalade Trust" })).toBeVisible();
+  await page.getByLabel("Or search").fill("");
+
+  await page.getByRole("button", { name: "Money and debt" }).click();
+  await page.getByLabel("Or search").fill("lonely");
+  await expect(page.getByRole("status").filter({ hasText: "Searching only in “Money and debt”." })).toBeVisible();
+  await expect(page.locator("li.service").filter({ hasText: "Marmalade Trust" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Search every need" }).click();
+  await expect(page.locator("li.service").filter({ hasText: "Marmalade Trust" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Money and debt" })).toHaveAttribute("aria-pressed", "false");
+});
+
 test("steps can be added, reordered, filtered, done and kept as a record", async ({ page }) => {
   await openApp(page, "/plan");
   for (const what of ["Ask about council tax support", "Go to the walking group"]) {
