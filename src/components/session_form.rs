@@ -37,6 +37,7 @@ pub fn SessionForm(
     let error = RwSignal::new(None::<String>);
     let is_new = editing.is_none();
     let ids = move |name: &str| format!("{id}-{name}");
+    let error_id = ids("error");
     let (kind_id, name_id, minutes_id, intensity_label, date_id) = (
         ids("kind"),
         ids("name"),
@@ -123,6 +124,8 @@ pub fn SessionForm(
                     inputmode="numeric"
                     min="1"
                     max="1440"
+                    aria-describedby=error_id.clone()
+                    aria-invalid=move || error.with(Option::is_some).then_some("true")
                     prop:value=move || minutes_text.get()
                     on:input=move |ev| minutes_text.set(event_target_value(&ev))
                 />
@@ -177,7 +180,7 @@ pub fn SessionForm(
                     }
                 }
             />
-            <p class="field-error" role="alert">{move || error.get()}</p>
+            <p class="field-error" id=error_id role="alert">{move || error.get()}</p>
             <div class="actions">
                 <button type="button" on:click=save>{if is_new { "Log it" } else { "Save" }}</button>
                 {(!is_new)
