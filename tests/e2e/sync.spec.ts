@@ -278,6 +278,7 @@ test("a plan step too big to sync is named and stays on this device, and everyth
   // One more note takes it over what one change may carry; a check-in after it still syncs.
   await openApp(page, "/plan");
   const step = page.locator("li.plan-step").filter({ hasText: "Ring the walking group" });
+  await step.getByRole("button", { name: "Edit step: Ring the walking group" }).click();
   await step.getByLabel("Add a note").fill("Rang them, they meet on Thursdays");
   // (A click would land on the bottom navigation, which covers the button at the end of this long step.)
   await step.getByRole("button", { name: "Add note" }).dispatchEvent("click");
