@@ -95,6 +95,39 @@ pub fn QuickCheckIn() -> impl IntoView {
                     </button>
                 </Show>
             </div>
+            // Staying-well rule 8: after a check-in that makes four low days in the last seven, a gentle pointer to
+            // Help now and the person's own plan (wording from shared/design/staying-well.md and crisis.md).
+            {move || {
+                let saved = matches!(feedback.get(), Some(Feedback::Saved { .. }));
+                (saved && state.mood_days().hard_week(clock::today()))
+                    .then(|| {
+                        let own_words = state.staying_well.with(|c| {
+                            current(c.all())
+                                .map(|r| r.data.if_signs_return.trim().to_owned())
+                                .filter(|text| !text.is_empty())
+                        });
+                        view! {
+                            <div class="hard-week">
+                                <p>"A hard week doesn't undo what you learned."</p>
+                                {own_words
+                                    .map(|text| {
+                                        view! {
+                                            <p>"You wrote this for a time like now:"</p>
+                                            <blockquote class="pre-wrap">{text}</blockquote>
+                                        }
+                                    })}
+                                <p>
+                                    <A href="/plan/staying-well">"Your staying-well plan"</A>
+                                    " is there whenever you need it."
+                                </p>
+                                <p>
+                                    "If you need help now, you can contact someone straight away. "
+                                    <A href="/help">"Help now"</A>
+                                </p>
+                            </div>
+                        }
+                    })
+            }}
             {move || {
                 editing
                     .get()
