@@ -96,10 +96,25 @@ pub fn TodayPage() -> impl IntoView {
             .goals
             .with(|goals| goals.live().filter(|g| g.data.review_due(today)).count())
     };
+    // A first visit (nothing saved yet, once the check-ins are read) says what Waymark is and where the data stays.
+    // Decided once per visit to the page, so that it does not vanish under the person's finger at their first tap.
+    let first_visit = RwSignal::new(None::<bool>);
+    Effect::new(move |_| {
+        if first_visit.get_untracked().is_none() && state.check_ins_loaded.get() {
+            first_visit.set(Some(state.oldest_record().is_none()));
+        }
+    });
     view! {
         <h1 tabindex="-1">"Today"</h1>
         <QuickCheckIn/>
         <p class="last-check-in">{last}</p>
+        <Show when=move || first_visit.get() == Some(true)>
+            <section class="card intro" aria-labelledby="today-intro">
+                <h2 id="today-intro">"Welcome to Waymark"</h2>
+                <p>"Waymark is your self-help companion during and after NHS Talking Therapies."</p>
+                <p>"What you add stays on this device. Nothing leaves it unless you turn on sync."</p>
+            </section>
+        </Show>
         {move || {
             days_since_check_in()
                 .filter(|days| *days >= 2)

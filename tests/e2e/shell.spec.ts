@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { openApp, routes, sections } from "./app";
+import { openApp, routes, sections, waitForApp } from "./app";
 
 test("every section is reachable from the bottom navigation", async ({ page }) => {
   await openApp(page, "/");
@@ -32,6 +32,20 @@ test("a deep link opens its page, and an unknown address says so kindly", async 
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("We could not find that page");
   await page.getByRole("link", { name: "Go to Today" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Today");
+});
+
+test("a first visit says what Waymark is and that nothing leaves the device without sync, and only then", async ({ page }) => {
+  await openApp(page, "/");
+  const intro = page.getByRole("region", { name: "Welcome to Waymark" });
+  await expect(intro).toContainText("Waymark is your self-help companion during and after NHS Talking Therapies.");
+  await expect(intro).toContainText("Nothing leaves it unless you turn on sync.");
+  // Checking in still comes first, and the welcome stays put while the person taps.
+  await page.getByRole("group", { name: "How are you feeling right now?" }).getByRole("button", { name: "Okay", exact: true }).click();
+  await expect(intro).toBeVisible();
+  await page.reload();
+  await waitForApp(page);
+  await expect(page.getByText("Your last check-in: Okay,")).toBeVisible();
+  await expect(intro).toHaveCount(0);
 });
 
 test("moving to another page moves focus to its heading", async ({ page }) => {
