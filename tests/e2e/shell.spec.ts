@@ -64,7 +64,9 @@ test("Help-now contacts show without any script (the app's code never loaded)", 
   await expect(page.getByRole("banner").getByRole("link", { name: "Help now" })).toBeVisible();
   // It never claims to be starting; it says what works without script.
   await expect(page.getByText("Waymark is starting…")).toBeHidden();
-  await expect(page.getByText("Help now works without it")).toBeVisible();
+  // (Playwright stops scripts without turning scripting off, so the <noscript> words stay unparsed here: check them
+  // in the page's source.)
+  expect(await page.content()).toContain("Help now works without it: you can contact the people below.");
   await context.close();
 });
 
