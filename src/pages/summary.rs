@@ -9,6 +9,11 @@ use waymark_core::mood_trends::Average;
 use waymark_core::plan::{current, in_order};
 use waymark_core::questionnaire::{Change, Gad7Severity, Phq9Severity, dated_pairs};
 
+/// A week's Monday in few words, "30 Nov 2026", so that a three-column table fits 320 px.
+fn week_words(monday: LocalDate) -> String {
+    format!("{} {}", clock::format_short_date(monday), monday.year())
+}
+
 /// How far back the summary starts unless the person chooses, in days.
 const DEFAULT_DAYS: i32 = 91;
 
@@ -188,7 +193,7 @@ pub fn SummaryPage() -> impl IntoView {
                                 <thead><tr><th scope="col">"Week starting"</th><th scope="col">"Average"</th><th scope="col">"Check-ins"</th></tr></thead>
                                 <tbody>
                                     {weeks.into_iter().map(|(monday, average)| view! {
-                                        <tr><th scope="row">{clock::format_date(monday)}</th><td>{average.words()}</td><td>{average.count()}</td></tr>
+                                        <tr><th scope="row">{week_words(monday)}</th><td>{average.words()}</td><td>{average.count()}</td></tr>
                                     }).collect_view()}
                                 </tbody>
                             </table>
@@ -241,7 +246,7 @@ pub fn SummaryPage() -> impl IntoView {
                             <thead><tr><th scope="col">"Week starting"</th><th scope="col">"Minutes"</th><th scope="col">"Strength days"</th></tr></thead>
                             <tbody>
                                 {weeks.into_iter().map(|(monday, week)| view! {
-                                    <tr><th scope="row">{clock::format_date(monday)}</th><td>{week.moderate_equivalent}</td><td>{week.strength_days}</td></tr>
+                                    <tr><th scope="row">{week_words(monday)}</th><td>{week.moderate_equivalent}</td><td>{week.strength_days}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
