@@ -96,3 +96,38 @@ test("the page fits a phone's width without sideways scrolling", async ({ page }
     expect(overflow, route.path).toBeLessThanOrEqual(0);
   }
 });
+
+test("every route fits at 200 % text without sideways scrolling, and no navigation label breaks mid-word", async ({ page }) => {
+  // The browser's own text size setting at 200 % (16 px becomes 32 px), as a person with large text sets it.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Page.setFontSizes", { fontSizes: { standard: 32, fixed: 26 } });
+  const screen = page.viewportSize()!.width;
+  const wide: string[] = [];
+  for (const route of routes) {
+    await openApp(page, route.path);
+    // Against the screen's width, not innerWidth: a phone zooms out to fit a page that is too wide.
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (width > screen) {
+      const culprits = await page.evaluate((screen) =>
+        [...document.querySelectorAll("main *")]
+          .filter((e) => e.getBoundingClientRect().right > screen + 0.5)
+          .slice(-3)
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+      screen);
+      wide.push(`${route.path}: ${width} (${culprits.join(", ")})`);
+    }
+  }
+  expect(wide).toEqual([]);
+  // The skip link stays out of sight until it has focus, however tall large text makes it.
+  await expect(page.locator(".skip-link")).not.toBeInViewport();
+  // Each label keeps its words whole: no more lines than words.
+  const labels = await page.getByRole("navigation", { name: "Sections" }).locator("a span").evaluateAll((spans) =>
+    spans.map((span) => {
+      const range = document.createRange();
+      range.selectNodeContents(span);
+      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      return { text: span.textContent!, lines, words: span.textContent!.trim().split(/\s+/).length };
+    }),
+  );
+  for (const label of labels) expect(label.lines, label.text).toBeLessThanOrEqual(label.words);
+});
