@@ -75,6 +75,17 @@ test("a back-dated session says its day, and the next log starts from today agai
   await expect(form.getByLabel("Day")).toHaveValue(await day(0));
 });
 
+test("a session being changed keeps what was typed when another session is logged", async ({ page }) => {
+  await openApp(page, "/activity");
+  await logSession(page, "Cycling", "15", "Light");
+  await page.getByRole("button", { name: /^Change session: Cycling, 15 minutes/ }).click();
+  const editor = page.locator(".entry .session-form");
+  await editor.getByLabel("Minutes").fill("35");
+  // Another session saved while the form is open.
+  await logSession(page, "Walking", "20", "Moderate");
+  await expect(editor.getByLabel("Minutes")).toHaveValue("35");
+});
+
 test("a session can be changed, deleted and the delete undone", async ({ page }) => {
   await setBuildUpGoal(page);
   await logSession(page, "Cycling", "15", "Light");

@@ -90,6 +90,19 @@ test("a fourth low day in a week brings a gentle pointer to Help now and the per
   expect(results.violations.map((v) => v.id)).toEqual([]);
 });
 
+test("a check-in being changed keeps what was typed when another check-in is deleted", async ({ page }) => {
+  await openApp(page, "/");
+  await checkInButton(page, "Okay").click();
+  await checkInButton(page, "Good").click();
+  await page.goto("/mood");
+  await waitForApp(page);
+  await page.getByRole("button", { name: /^Change check-in: Okay at/ }).click();
+  await page.getByLabel("Note (optional)").fill("Written while the other one went");
+  await page.getByRole("button", { name: /^Delete check-in: Good at/ }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Check-in deleted." })).toBeVisible();
+  await expect(page.getByLabel("Note (optional)")).toHaveValue("Written while the other one went");
+});
+
 test("a check-in can be changed, deleted, and the delete undone", async ({ page }) => {
   await openApp(page, "/");
   await checkInButton(page, "Okay").click();
