@@ -231,6 +231,19 @@ test("the staying-well plan is editable, survives a reload, prints, and shows ho
   await expect(page.locator("section").filter({ has: page.getByRole("heading", { name: "Staying-well plan" }) })).toContainText("Walking in the morning. Talking to my sister.");
 });
 
+test("words being typed in one part of the staying-well plan stay when another part is saved elsewhere", async ({ page, context }) => {
+  await openApp(page, "/plan/staying-well");
+  await page.getByLabel("What helped").fill("Walking in the morning");
+  // Another tab saves a different part.
+  const other = await context.newPage();
+  await openApp(other, "/plan/staying-well");
+  await other.getByLabel("People who support me").fill("My sister");
+  await other.getByLabel("People who support me").blur();
+  await expect(other.getByRole("status").filter({ hasText: "Saved: People who support me." })).toBeVisible();
+  await expect(page.getByLabel("People who support me")).toHaveValue("My sister");
+  await expect(page.getByLabel("What helped")).toHaveValue("Walking in the morning");
+});
+
 test("after therapy ends, Today shows continuing care, and points back to care when scores are at caseness", async ({ page }) => {
   await openApp(page, "/plan");
   // Therapy ended last week; scores taken today count as after discharge.
