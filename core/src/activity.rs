@@ -628,6 +628,80 @@ pub fn weeks_met_in_a_row(goal: &Goal, sessions: &[&Session], today: LocalDate) 
     count
 }
 
+/// How a goal went over a range of dates (the appointment summary): the weeks it was met, of the weeks it existed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GoalInRange {
+    /// Weeks met, counted from the later of the range's first week and the goal's start week.
+    pub met: u32,
+    /// Weeks counted: from that week to the range's last week; 0 when the goal starts after the range.
+    pub weeks: u32,
+}
+
+impl GoalInRange {
+    /// "Met in 1 of 2 weeks.", "Met in 1 of 1 week.", or "Starts after these dates."
+    pub fn words(&self) -> String {
+        if self.weeks == 0 {
+            return "Starts after these dates.".to_owned();
+        }
+        format!(
+            "Met in {} of {}.",
+            self.met,
+            count_words(self.weeks, "week", "weeks")
+        )
+    }
+}
+
+/// The weeks of `from` to `to` (inclusive) in which the goal existed, and how many of them met it. Weeks before the
+/// goal's start week are not counted: a goal set today has one week so far, not the whole range.
+pub fn goal_in_range(
+    goal: &Goal,
+    sessions: &[&Session],
+    from: LocalDate,
+    to: LocalDate,
+) -> GoalInRange {
+    let tallies = tallies_by_week(goal, sessions);
+    let last = to.monday_of_week();
+    let mut week = from.max(goal.start).monday_of_week();
+    let (mut met, mut weeks) = (0, 0);
+    while week <= last {
+        weeks += 1;
+        let tally = tallies.get(&week).copied().unwrap_or_default();
+        if progress_from(goal, week, tally).met {
+            met += 1;
+        }
+        week = week.add_days(7);
+    }
+    GoalInRange { met, weeks }
+}
+
+/// The Mondays of the weeks worth a row in a summary of `from` to `to`: from the first week with a session or a
+/// goal (whichever is first, and no earlier than `from`) to the week of `to`. Empty when the range holds no session
+/// and no goal had started by its end, so a summary never shows rows of zeros from before anything was logged.
+pub fn summary_weeks(
+    goal_starts: &[LocalDate],
+    sessions: &[&Session],
+    from: LocalDate,
+    to: LocalDate,
+) -> Vec<LocalDate> {
+    let first_session = sessions
+        .iter()
+        .map(|s| s.date)
+        .filter(|d| *d >= from && *d <= to)
+        .min();
+    let first_goal = goal_starts.iter().copied().filter(|d| *d <= to).min();
+    let Some(first) = first_session.into_iter().chain(first_goal).min() else {
+        return Vec::new();
+    };
+    let last = to.monday_of_week();
+    let mut week = first.max(from).monday_of_week();
+    let mut weeks = Vec::new();
+    while week <= last {
+        weeks.push(week);
+        week = week.add_days(7);
+    }
+    weeks
+}
+
 /// One entry per week from the week of the goal's start to the current week, newest first, at most `limit` weeks.
 /// Empty when the goal starts after this week.
 pub fn weekly_history(
@@ -1134,6 +1208,50 @@ mod tests {
             Target::MinutesPerWeek(3).with_amount(u16::MAX),
             Target::MinutesPerWeek(10_080)
         );
+    }
+
+    #[test]
+    fn a_goal_in_a_summary_counts_only_the_weeks_since_it_started() {
+        let sessions = [walk(150, "2026-03-23")];
+        let walking = goal(None, Target::MinutesPerWeek(150), "2026-03-25");
+        // Set in the range's last week: one week, met, not "1 of 4".
+        let range = goal_in_range(&walking, &refs(&sessions), date(MONDAY), date("2026-03-26"));
+        assert_eq!(range, GoalInRange { met: 1, weeks: 1 });
+        assert_eq!(range.words(), "Met in 1 of 1 week.");
+        // Started before the range: the whole range counts.
+        let earlier = goal(None, Target::MinutesPerWeek(150), "2026-01-01");
+        let range = goal_in_range(&earlier, &refs(&sessions), date(MONDAY), date("2026-03-26"));
+        assert_eq!(range, GoalInRange { met: 1, weeks: 4 });
+        assert_eq!(range.words(), "Met in 1 of 4 weeks.");
+        // Starts after the range.
+        let later = goal(None, Target::MinutesPerWeek(150), "2026-04-10");
+        let range = goal_in_range(&later, &refs(&sessions), date(MONDAY), date("2026-03-26"));
+        assert_eq!(range, GoalInRange { met: 0, weeks: 0 });
+        assert_eq!(range.words(), "Starts after these dates.");
+    }
+
+    #[test]
+    fn summary_weeks_start_with_the_first_session_or_goal() {
+        let (from, to) = (date("2026-01-05"), date("2026-03-26"));
+        let sessions = [walk(20, "2026-03-10"), walk(20, "2025-12-01")];
+        // The session before the range does not count; the one in it does.
+        assert_eq!(
+            summary_weeks(&[], &refs(&sessions), from, to),
+            [date("2026-03-09"), date("2026-03-16"), date("2026-03-23")]
+        );
+        // A goal set earlier in the range starts the rows.
+        assert_eq!(
+            summary_weeks(&[date("2026-02-25")], &refs(&sessions), from, to).first(),
+            Some(&date("2026-02-23"))
+        );
+        // A goal from before the range: the whole range.
+        assert_eq!(
+            summary_weeks(&[date("2025-06-01")], &[], from, to).len(),
+            12
+        );
+        // Nothing at all, or only a goal that starts later: no rows.
+        assert!(summary_weeks(&[], &[], from, to).is_empty());
+        assert!(summary_weeks(&[date("2026-04-01")], &[], from, to).is_empty());
     }
 
     #[test]

@@ -211,17 +211,24 @@ pub struct MergeReport {
 }
 
 impl MergeReport {
-    /// What the import did, in a sentence: "Added 3, updated 1; 20 were already up to date."
+    /// What the import did, in a sentence: "Added 3 items and updated 1; 20 were already up to date." The first
+    /// count names what it counts, so a sentence never ends on a bare number ("Added 19.").
     pub fn summary(&self) -> String {
         let mut changes = Vec::new();
-        if self.added > 0 {
-            changes.push(format!("added {}", self.added));
-        }
-        if self.updated > 0 {
-            changes.push(format!("updated {}", self.updated));
-        }
-        if self.removed > 0 {
-            changes.push(format!("removed {}", self.removed));
+        for (count, verb) in [
+            (self.added, "added"),
+            (self.updated, "updated"),
+            (self.removed, "removed"),
+        ] {
+            if count == 0 {
+                continue;
+            }
+            if changes.is_empty() {
+                let noun = if count == 1 { "item" } else { "items" };
+                changes.push(format!("{verb} {count} {noun}"));
+            } else {
+                changes.push(format!("{verb} {count}"));
+            }
         }
         let mut sentence = if changes.is_empty() {
             "Nothing needed changing".to_owned()
@@ -668,8 +675,19 @@ mod tests {
         };
         assert_eq!(
             report.summary(),
-            "Added 3 and updated 1; 20 were already up to date."
+            "Added 3 items and updated 1; 20 were already up to date."
         );
+        let report = MergeReport {
+            added: 19,
+            ..MergeReport::default()
+        };
+        assert_eq!(report.summary(), "Added 19 items.");
+        let report = MergeReport {
+            updated: 1,
+            removed: 2,
+            ..MergeReport::default()
+        };
+        assert_eq!(report.summary(), "Updated 1 item and removed 2.");
         let report = MergeReport {
             unchanged: 1,
             skipped: 2,

@@ -227,7 +227,10 @@ pub struct DirectoryService {
 }
 
 impl DirectoryService {
-    /// Whether every word (already lowercased) appears in the name, the organisation's name or the description.
+    /// Whether every word (already lowercased) matches the service: it, or its stem ("lonely" → "lone", which
+    /// finds "loneliness"), appears in the name, the organisation's name or the description; or it is one of the
+    /// words that file a service under a need (see [`Need::from_taxonomy`]: "isolated", "lonely") and the service
+    /// helps with that need.
     fn matches_all(&self, words: &[String]) -> bool {
         let text = format!(
             "{}\n{}\n{}",
@@ -236,8 +239,27 @@ impl DirectoryService {
             self.description
         )
         .to_lowercase();
-        words.iter().all(|word| text.contains(word.as_str()))
+        words.iter().all(|word| {
+            text.contains(word.as_str())
+                || text.contains(stem(word))
+                || Need::from_taxonomy("", word, "").is_some_and(|need| self.needs.contains(&need))
+        })
     }
+}
+
+/// A word without a common English ending, so that other forms of it match: "lonely" → "lone", "debts" → "debt",
+/// "walking" → "walk", "bereaved" → "bereav". The stem keeps at least four letters, so short words stay whole.
+fn stem(word: &str) -> &str {
+    const ENDINGS: [&str; 10] = [
+        "iness", "ness", "ing", "ies", "ied", "ly", "ed", "es", "s", "y",
+    ];
+    ENDINGS
+        .iter()
+        .find_map(|ending| {
+            word.strip_suffix(ending)
+                .filter(|stem| stem.chars().count() >= 4)
+        })
+        .unwrap_or(word)
 }
 
 /// A directory of services, in the order the data gave them.
@@ -250,8 +272,8 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// The services whose name, organisation or description contains every word typed, case ignored. No words:
-    /// every service.
+    /// The services that match every word typed, case ignored, in any common form of the word (see
+    /// [`DirectoryService::matches_all`]). No words: every service.
     pub fn search(&self, words: &str) -> Vec<&DirectoryService> {
         let words: Vec<String> = words.split_whitespace().map(str::to_lowercase).collect();
         self.services
@@ -857,6 +879,39 @@ mod tests {
             );
         }
         assert!(Need::ALL.iter().all(|need| !need.label().is_empty()));
+    }
+
+    #[test]
+    fn search_matches_other_forms_of_a_word() {
+        let directory = parse_directory(NATIONAL).unwrap();
+        let names = |words: &str| -> Vec<String> {
+            directory
+                .search(words)
+                .iter()
+                .map(|s| s.name.clone())
+                .collect()
+        };
+        // "lonely" is in no description, but "loneliness" is, and it names the need.
+        for words in ["lonely", "Loneliness", "isolated", "lonely older"] {
+            assert!(
+                names(words)
+                    .iter()
+                    .any(|n| n == "Marmalade Trust" || n == "Age UK"),
+                "{words}: {:?}",
+                names(words)
+            );
+        }
+        assert!(names("lonely").contains(&"Marmalade Trust".to_owned()));
+        assert!(names("debts").iter().any(|n| n.contains("StepChange")));
+        assert!(names("bereaved").iter().any(|n| n.contains("Cruse")));
+        assert!(
+            names("lonely zzzz").is_empty(),
+            "every word must still match"
+        );
+        assert_eq!(stem("lonely"), "lone");
+        assert_eq!(stem("walking"), "walk");
+        assert_eq!(stem("gym"), "gym");
+        assert_eq!(stem("bus"), "bus");
     }
 
     #[test]

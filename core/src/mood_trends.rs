@@ -109,7 +109,28 @@ pub struct MoodDays {
     tag_names: Vec<String>,
 }
 
+/// How many of the last 7 days must have had low moods before Today offers a gentle note (staying-well rule 8 in
+/// shared/design/staying-well.md: a product choice, "4 or more of the last 7 days' one-tap moods in the lowest two
+/// options").
+pub const LOW_DAYS_IN_A_WEEK: usize = 4;
+
 impl MoodDays {
+    /// The days among today and the 6 before whose moods averaged Low or Very low (the lowest two options).
+    pub fn low_days_in_last_week(&self, today: LocalDate) -> usize {
+        let first = today.add_days(-6);
+        self.days
+            .iter()
+            .filter(|d| d.date >= first && d.date <= today)
+            .filter(|d| d.average.level() <= MoodLevel::Low)
+            .count()
+    }
+
+    /// Whether a hard week deserves a gentle note (rule 8): [`LOW_DAYS_IN_A_WEEK`] or more low days in the last 7.
+    /// One bad day alone, however many check-ins it has, never counts as a pattern.
+    pub fn hard_week(&self, today: LocalDate) -> bool {
+        self.low_days_in_last_week(today) >= LOW_DAYS_IN_A_WEEK
+    }
+
     /// Groups check-ins by their local date in `zone`.
     ///
     /// `items` are the caller's records in any order (tombstones included, if convenient); `point` says what each one
@@ -553,6 +574,37 @@ mod tests {
             .map(|(i, &s)| point(Timestamp(noon("2026-01-01").0 + i as i64), s))
             .collect();
         build(&points).days()[0].average
+    }
+
+    #[test]
+    fn a_hard_week_needs_four_low_days_of_the_last_seven() {
+        let today = date("2026-03-10");
+        let on = |day: &str, score: u8| point(noon(day), score);
+        // Three low days and a good one: not yet.
+        let three = [
+            on("2026-03-10", 1),
+            on("2026-03-09", 2),
+            on("2026-03-08", 1),
+            on("2026-03-07", 4),
+        ];
+        assert_eq!(build(&three).low_days_in_last_week(today), 3);
+        assert!(!build(&three).hard_week(today));
+        // A fourth low day within the seven.
+        let mut four = three.to_vec();
+        four.push(on("2026-03-04", 1));
+        assert!(build(&four).hard_week(today));
+        // A low day eight days ago is outside the week.
+        let mut old = three.to_vec();
+        old.push(on("2026-03-02", 1));
+        assert!(!build(&old).hard_week(today));
+        // Many low check-ins on one day are one day.
+        let one_day: Vec<_> = (0..6)
+            .map(|i| point(Timestamp(noon("2026-03-10").0 + i), 1))
+            .collect();
+        assert!(!build(&one_day).hard_week(today));
+        // A day that averages Okay (Very low, then Very good) is not a low day.
+        let mixed = [on("2026-03-10", 1), on("2026-03-10", 5)];
+        assert_eq!(build(&mixed).low_days_in_last_week(today), 0);
     }
 
     #[test]

@@ -618,7 +618,9 @@ impl Concern {
             ],
         };
         sentences.push("This can happen, and help is there.");
-        sentences.push("Your staying-well plan is below, and here is how to get back in touch.");
+        // Only a link to the plan follows the message (not the plan itself), so it says "a link".
+        sentences
+            .push("Below are ways to get back in touch, and a link to your staying-well plan.");
         sentences
     }
 
@@ -1487,7 +1489,7 @@ mod tests {
                 sentences[sentences.len() - 2..],
                 [
                     "This can happen, and help is there.",
-                    "Your staying-well plan is below, and here is how to get back in touch."
+                    "Below are ways to get back in touch, and a link to your staying-well plan."
                 ]
             );
             for sentence in sentences {
@@ -1507,7 +1509,7 @@ mod tests {
         assert_eq!(
             Concern::AtCaseness.message(),
             "Your latest scores are back at the level your service calls caseness. This can happen, and help is \
-             there. Your staying-well plan is below, and here is how to get back in touch."
+             there. Below are ways to get back in touch, and a link to your staying-well plan."
         );
         assert_eq!(Concern::AtCaseness.change(), None);
         assert_eq!(Concern::ReliablyWorse(change).change(), Some(change));

@@ -1,3 +1,4 @@
+//! Changing one check-in: its mood, time, tags and note.
 use crate::browser::clock;
 use crate::components::mood_face::MoodFace;
 use crate::state::use_app_state;
@@ -21,6 +22,7 @@ pub fn CheckInEditor(
     let tag_error = RwSignal::new(None::<String>);
     let id = record.id.to_string();
     let field = move |name: &str| format!("{name}-{id}");
+    let tag_error_id = field("tag-error");
     let (when_id, note_id, count_id, tag_input_id, tags_label_id, mood_label_id) = (
         field("when"),
         field("note"),
@@ -142,6 +144,8 @@ pub fn CheckInEditor(
                     id=tag_input_id
                     type="text"
                     maxlength=TAG_MAX_CHARS
+                    aria-describedby=tag_error_id.clone()
+                    aria-invalid=move || tag_error.with(Option::is_some).then_some("true")
                     prop:value=move || new_tag.get()
                     on:input=move |ev| new_tag.set(event_target_value(&ev))
                     on:keydown=move |ev| {
@@ -152,7 +156,7 @@ pub fn CheckInEditor(
                     }
                 />
                 <button type="button" class="button-quiet" on:click=move |_| add_tag()>"Add tag"</button>
-                <p class="field-error" role="alert">{move || tag_error.get()}</p>
+                <p class="field-error" id=tag_error_id role="alert">{move || tag_error.get()}</p>
             </div>
 
             <label class="field-label" for=note_id.clone()>"Note (optional)"</label>

@@ -1,3 +1,4 @@
+//! Mood history: check-ins by day, each to change or delete (with undo).
 use crate::browser::clock;
 use crate::components::check_in_editor::CheckInEditor;
 use crate::components::mood_face::MoodFace;
@@ -23,7 +24,7 @@ pub fn MoodHistory(
     let editing = RwSignal::new(None::<RecordId>);
 
     // The days on the pages shown, each with its check-ins (copied out, so rendering holds no borrow).
-    let shown = move || {
+    let shown = Memo::new(move |_| {
         let pages = pages_shown.get();
         days.with(|days| {
             state.check_ins.with(|collection| {
@@ -45,6 +46,14 @@ pub fn MoodHistory(
                 (groups, has_more)
             })
         })
+    });
+    let day_of = move |date| {
+        shown.with(|(groups, _)| {
+            groups
+                .iter()
+                .find(|(day, _, _)| *day == date)
+                .map(|(_, average, entries)| (*average, entries.clone()))
+        })
     };
     let delete = move |record: Record<CheckIn>| {
         let mut record = record;
@@ -55,43 +64,46 @@ pub fn MoodHistory(
         }
     };
 
+    // Keyed: days by date, check-ins by id and version. Saving or deleting one check-in never re-creates another,
+    // so a check-in being changed keeps what was typed in its editor.
     view! {
-        {move || {
-            let (groups, has_more) = shown();
-            let days_view = groups
-                .into_iter()
-                .map(|(date, average, entries)| {
-                    let count = average.count();
-                    view! {
-                        <section class="history-day">
-                            <h3>{clock::format_date(date)}</h3>
-                            <p class="hint">
-                                {format!(
+        <For
+            each=move || shown.with(|(groups, _)| groups.iter().map(|(date, _, _)| *date).collect::<Vec<_>>())
+            key=|date| *date
+            let:date
+        >
+            <section class="history-day">
+                <h3>{clock::format_date(date)}</h3>
+                <p class="hint">
+                    {move || {
+                        day_of(date)
+                            .map(|(average, _)| {
+                                let count = average.count();
+                                format!(
                                     "{} check-in{}, average {}",
                                     count,
                                     if count == 1 { "" } else { "s" },
                                     average.words(),
-                                )}
-                            </p>
-                            <ul class="entry-list">
-                                {entries
-                                    .into_iter()
-                                    .map(|record| view! { <HistoryEntry record=record editing=editing on_delete=delete/> })
-                                    .collect_view()}
-                            </ul>
-                        </section>
-                    }
-                })
-                .collect_view();
-            view! {
-                {days_view}
-                <Show when=move || has_more>
-                    <button type="button" class="button-quiet" on:click=move |_| pages_shown.update(|p| *p += 1)>
-                        "Show earlier days"
-                    </button>
-                </Show>
-            }
-        }}
+                                )
+                            })
+                    }}
+                </p>
+                <ul class="entry-list">
+                    <For
+                        each=move || day_of(date).map(|(_, entries)| entries).unwrap_or_default()
+                        key=|record| (record.id.clone(), record.updated)
+                        let:record
+                    >
+                        <HistoryEntry record=record editing=editing on_delete=delete/>
+                    </For>
+                </ul>
+            </section>
+        </For>
+        <Show when=move || shown.with(|(_, has_more)| *has_more)>
+            <button type="button" class="button-quiet" on:click=move |_| pages_shown.update(|p| *p += 1)>
+                "Show earlier days"
+            </button>
+        </Show>
     }
 }
 

@@ -1,9 +1,13 @@
+//! Today's one-tap check-in, with Undo and a way to add a note, tags or an earlier time.
 use crate::browser::clock;
 use crate::components::check_in_editor::CheckInEditor;
 use crate::components::mood_face::MoodFace;
 use crate::state::use_app_state;
 use leptos::prelude::*;
+use leptos_router::components::A;
+use waymark_core::calendar::local_date;
 use waymark_core::mood::{CheckIn, MoodLevel};
+use waymark_core::plan::current;
 use waymark_core::{Record, RecordId};
 
 /// What the last tap did, for the quiet confirmation line.
@@ -68,8 +72,17 @@ pub fn QuickCheckIn() -> impl IntoView {
             <div class="check-in-feedback">
                 <p role="status">
                     {move || match feedback.get() {
-                        Some(Feedback::Saved { mood, at, .. }) => {
-                            format!("Saved: {} at {}.", mood.label(), clock::format_time(at))
+                        Some(Feedback::Saved { id, mood, at }) => {
+                            // As the check-in is now: "Add a note or tags" may have changed its mood or time.
+                            let (mood, at) = state
+                                .check_ins
+                                .with(|c| c.get(&id).map(|r| (r.data.mood, r.data.at)))
+                                .unwrap_or((mood, at));
+                            if local_date(at, &clock::BrowserZone) == clock::today() {
+                                format!("Saved: {} at {}.", mood.label(), clock::format_time(at))
+                            } else {
+                                format!("Saved: {}, {}.", mood.label(), clock::format_day_and_time(at))
+                            }
                         }
                         Some(Feedback::Undone) => "Check-in removed.".to_owned(),
                         None => String::new(),
@@ -82,6 +95,39 @@ pub fn QuickCheckIn() -> impl IntoView {
                     </button>
                 </Show>
             </div>
+            // Staying-well rule 8: after a check-in that makes four low days in the last seven, a gentle pointer to
+            // Help now and the person's own plan (wording from shared/design/staying-well.md and crisis.md).
+            {move || {
+                let saved = matches!(feedback.get(), Some(Feedback::Saved { .. }));
+                (saved && state.mood_days().hard_week(clock::today()))
+                    .then(|| {
+                        let own_words = state.staying_well.with(|c| {
+                            current(c.all())
+                                .map(|r| r.data.if_signs_return.trim().to_owned())
+                                .filter(|text| !text.is_empty())
+                        });
+                        view! {
+                            <div class="hard-week">
+                                <p>"A hard week doesn't undo what you learned."</p>
+                                {own_words
+                                    .map(|text| {
+                                        view! {
+                                            <p>"You wrote this for a time like now:"</p>
+                                            <blockquote class="pre-wrap">{text}</blockquote>
+                                        }
+                                    })}
+                                <p>
+                                    <A href="/plan/staying-well">"Your staying-well plan"</A>
+                                    " is there whenever you need it."
+                                </p>
+                                <p>
+                                    "If you need help now, you can contact someone straight away. "
+                                    <A href="/help">"Help now"</A>
+                                </p>
+                            </div>
+                        }
+                    })
+            }}
             {move || {
                 editing
                     .get()

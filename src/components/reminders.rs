@@ -1,3 +1,4 @@
+//! Calendar reminders on My data: daily check-ins, monthly questionnaires and goal reviews, as `.ics` files.
 use crate::browser::{clock, files};
 use crate::state::use_app_state;
 use leptos::prelude::*;
@@ -62,13 +63,10 @@ pub fn Reminders() -> impl IntoView {
                 .live()
                 .filter(|g| matches!(g.data.status, GoalStatus::Active | GoalStatus::Paused))
                 .filter_map(|g| {
-                    g.data.review.map(|date| {
-                        (
-                            g.id.clone(),
-                            format!("Look again at your goal: {}", g.data.title()),
-                            date,
-                        )
-                    })
+                    // The goal in its own words: the calendar file adds "review your goal" around it.
+                    g.data
+                        .review
+                        .map(|date| (g.id.clone(), g.data.title(), date))
                 })
                 .collect::<Vec<_>>()
         })

@@ -1,3 +1,4 @@
+//! The form that logs an activity session or changes one.
 use crate::browser::clock;
 use crate::state::use_app_state;
 use leptos::prelude::*;
@@ -36,6 +37,7 @@ pub fn SessionForm(
     let error = RwSignal::new(None::<String>);
     let is_new = editing.is_none();
     let ids = move |name: &str| format!("{id}-{name}");
+    let error_id = ids("error");
     let (kind_id, name_id, minutes_id, intensity_label, date_id) = (
         ids("kind"),
         ids("name"),
@@ -64,8 +66,18 @@ pub fn SessionForm(
         };
         if state.save_session(record) {
             error.set(None);
+            // Say the day when it was not today; and a new log starts again from today, so that the next session is
+            // never quietly filed under an earlier day.
+            let day = if session.date == today {
+                String::new()
+            } else {
+                format!(" on {}", clock::format_date(session.date))
+            };
+            if is_new {
+                draft.update(|d| d.date = today);
+            }
             on_done.run(Some(format!(
-                "{} minutes of {}",
+                "{} minutes of {}{day}",
                 session.minutes,
                 session.name().to_lowercase()
             )));
@@ -112,6 +124,8 @@ pub fn SessionForm(
                     inputmode="numeric"
                     min="1"
                     max="1440"
+                    aria-describedby=error_id.clone()
+                    aria-invalid=move || error.with(Option::is_some).then_some("true")
                     prop:value=move || minutes_text.get()
                     on:input=move |ev| minutes_text.set(event_target_value(&ev))
                 />
@@ -166,7 +180,7 @@ pub fn SessionForm(
                     }
                 }
             />
-            <p class="field-error" role="alert">{move || error.get()}</p>
+            <p class="field-error" id=error_id role="alert">{move || error.get()}</p>
             <div class="actions">
                 <button type="button" on:click=save>{if is_new { "Log it" } else { "Save" }}</button>
                 {(!is_new)

@@ -50,6 +50,18 @@ pub fn SyncManage(step: RwSignal<Step>, notice: RwSignal<Option<String>>) -> imp
         });
     };
     load_devices();
+    // A list that could not be loaded (offline, say) is loaded again after the next sync that works, so the message
+    // does not stay once the device is back online and synced.
+    Effect::new(move |before: Option<Option<Timestamp>>| {
+        let synced = sync.status.with(|s| s.last_synced);
+        if before.is_some_and(|before| before != synced)
+            && synced.is_some()
+            && devices.with_untracked(|d| matches!(d, Some(Err(_))))
+        {
+            load_devices();
+        }
+        synced
+    });
 
     let problem = move || match sync.status.with(|s| s.phase.clone()) {
         Phase::Problem(problem) => Some(problem),

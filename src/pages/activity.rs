@@ -1,3 +1,4 @@
+//! Activity: logging sessions, goals and their progress, the guideline view, and activity against mood.
 use crate::app::set_page_title;
 use crate::browser::clock;
 use crate::components::goal_progress::GoalProgress;
@@ -245,10 +246,12 @@ pub fn ActivityPage() -> impl IntoView {
             </div>
             <Show when=move || !recent().is_empty() fallback=|| view! { <p>"Nothing logged yet."</p> }>
                 <ul class="entry-list">
-                    {move || {
-                        recent()
-                            .into_iter()
-                            .map(|record| {
+                    // Keyed by id and version: saving another session (or logging a new one) never re-creates the
+                    // one being changed, so what is typed in its form stays.
+                    <For
+                        each=recent
+                        key=|record| (record.id.clone(), record.updated)
+                        children=move |record| {
                                 let id = record.id.clone();
                                 let is_editing = move || editing.with(|e| e.as_ref() == Some(&id));
                                 let s = record.data.clone();
@@ -298,9 +301,8 @@ pub fn ActivityPage() -> impl IntoView {
                                         </Show>
                                     </li>
                                 }
-                            })
-                            .collect_view()
-                    }}
+                        }
+                    />
                 </ul>
             </Show>
         </section>

@@ -1,3 +1,4 @@
+//! Setting or changing an activity goal.
 use crate::app::set_page_title;
 use crate::browser::clock;
 use crate::state::use_app_state;
@@ -47,6 +48,11 @@ pub fn GoalFormPage() -> impl IntoView {
             .map(|s| (s.per_week.to_string(), s.ceiling.to_string())),
     );
     let error = RwSignal::new(None::<String>);
+    // Which field the error is about ("goal-amount" or "goal-step"), for `aria-invalid`.
+    let error_on = RwSignal::new("");
+    let invalid = move |field: &'static str| {
+        (error.with(Option::is_some) && error_on.get() == field).then_some("true")
+    };
 
     let use_starter = move |goal: Goal| {
         let review = Some(goal.start.add_days(DEFAULT_REVIEW_DAYS));
@@ -66,6 +72,7 @@ pub fn GoalFormPage() -> impl IntoView {
             .ok()
             .filter(|a| (1..=most).contains(a))
         else {
+            error_on.set("goal-amount");
             error.set(Some(format!(
                 "Write a number from 1 to {most} for each week."
             )));
@@ -81,6 +88,7 @@ pub fn GoalFormPage() -> impl IntoView {
                     Some(StepUp { per_week, ceiling })
                 }
                 _ => {
+                    error_on.set("goal-step");
                     error.set(Some(
                         "For building up, write how much to add each week, and a top amount at least as big as the goal."
                             .to_owned(),
@@ -178,6 +186,8 @@ pub fn GoalFormPage() -> impl IntoView {
                 type="number"
                 inputmode="numeric"
                 min="1"
+                aria-describedby="goal-error"
+                aria-invalid=move || invalid("goal-amount")
                 prop:value=move || amount_text.get()
                 on:input=move |ev| amount_text.set(event_target_value(&ev))
             />
@@ -200,6 +210,8 @@ pub fn GoalFormPage() -> impl IntoView {
                     type="number"
                     inputmode="numeric"
                     min="1"
+                    aria-describedby="goal-error"
+                    aria-invalid=move || invalid("goal-step")
                     prop:value=move || step_text.with(|s| s.as_ref().map(|s| s.0.clone()).unwrap_or_default())
                     on:input=move |ev| step_text.update(|s| if let Some(s) = s { s.0 = event_target_value(&ev) })
                 />
@@ -209,6 +221,8 @@ pub fn GoalFormPage() -> impl IntoView {
                     type="number"
                     inputmode="numeric"
                     min="1"
+                    aria-describedby="goal-error"
+                    aria-invalid=move || invalid("goal-step")
                     prop:value=move || step_text.with(|s| s.as_ref().map(|s| s.1.clone()).unwrap_or_default())
                     on:input=move |ev| step_text.update(|s| if let Some(s) = s { s.1 = event_target_value(&ev) })
                 />
@@ -239,7 +253,7 @@ pub fn GoalFormPage() -> impl IntoView {
                 prop:value=move || draft.with(|g| g.why.clone())
                 on:input=move |ev| draft.update(|g| g.set_why(&event_target_value(&ev)))
             ></textarea>
-            <p class="field-error" role="alert">{move || error.get()}</p>
+            <p class="field-error" id="goal-error" role="alert">{move || error.get()}</p>
             <div class="actions">
                 <button type="button" on:click=save>"Save goal"</button>
                 <A href="/activity" attr:class="button-link quiet">"Cancel"</A>

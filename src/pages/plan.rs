@@ -1,14 +1,15 @@
+//! Plan: my next steps, the staying-well plan and after therapy.
 use crate::app::set_page_title;
 use crate::browser::clock;
 use crate::components::continuing_care::ContinuingCareCard;
 use crate::components::get_back_in::{AfterTherapyText, GetBackIn};
-use crate::components::plan_step_item::{PlanStepItem, RemovedNote};
+use crate::components::plan_step_item::{PlanStepItem, RemovedNote, RemovedStep};
 use crate::state::use_app_state;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use waymark_core::Record;
 use waymark_core::directory::Need;
 use waymark_core::plan::{PlanStep, StepStatus, achieved, current, order_between, reorder};
+use waymark_core::{Record, RecordId};
 
 /// The status filter's choices: all open steps, or one status.
 const FILTERS: [(&str, Option<StepStatus>); 5] = [
@@ -31,6 +32,30 @@ pub fn PlanPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let ended_text = RwSignal::new(clock::today().to_string());
     let removed_note = RwSignal::new(None::<RemovedNote>);
+    let removed_step = RwSignal::new(None::<RemovedStep>);
+    // Puts a removed step back as it was, notes and all (a removal only marked it deleted).
+    let undo_remove_step = move |_| {
+        let Some(removed) = removed_step.get_untracked() else {
+            return;
+        };
+        let Some(mut record) = state
+            .plan_steps
+            .with_untracked(|c| c.get(&removed.step).cloned())
+        else {
+            removed_step.set(None);
+            return;
+        };
+        if !record.deleted {
+            // Put back already (by another tab, or sync).
+            removed_step.set(None);
+            return;
+        }
+        record.restore(clock::now());
+        // Not saved: the banner says why, and Undo stays.
+        if state.save_plan_step(record) {
+            removed_step.set(None);
+        }
+    };
     let undo_remove_note = move |_| {
         let Some(removed) = removed_note.get_untracked() else {
             return;
@@ -81,6 +106,8 @@ pub fn PlanPage() -> impl IntoView {
             })
             .collect::<Vec<_>>()
     };
+    // The ids shown, in order: the list redraws only when these change.
+    let shown_ids = Memo::new(move |_| shown().into_iter().map(|r| r.id).collect::<Vec<_>>());
     let add_step = move |_| {
         let last = ordered().last().map(|r| r.data.order);
         match PlanStep::new(&new_what.get_untracked(), order_between(last, None)) {
@@ -97,9 +124,9 @@ pub fn PlanPage() -> impl IntoView {
         }
     };
     // Moves a step one place in the whole list (the rule, renumbering included, is core's).
-    let move_step = move |(record, by): (Record<PlanStep>, i32)| {
+    let move_step = move |(id, by): (RecordId, i32)| {
         let all = ordered();
-        let Some(index) = all.iter().position(|r| r.id == record.id) else {
+        let Some(index) = all.iter().position(|r| r.id == id) else {
             return;
         };
         let orders: Vec<i64> = all.iter().map(|r| r.data.order).collect();
@@ -144,36 +171,47 @@ pub fn PlanPage() -> impl IntoView {
             <div class="history-status">
                 <p role="status">
                     {move || removed_note.get().map(|r| format!("Note removed from “{}”.", r.what))}
+                    {move || removed_step.get().map(|r| format!("Step removed: “{}”, with its notes.", r.what))}
                 </p>
                 <Show when=move || removed_note.get().is_some()>
                     <button type="button" class="button-quiet" on:click=undo_remove_note>"Undo"</button>
                 </Show>
+                <Show when=move || removed_step.get().is_some()>
+                    <button type="button" class="button-quiet" on:click=undo_remove_step>"Undo"</button>
+                </Show>
             </div>
-            {move || {
-                let steps = shown();
-                if steps.is_empty() {
-                    return view! { <p>"No steps here yet."</p> }.into_any();
-                }
-                let count = steps.len();
-                view! {
-                    <ol class="plan-steps">
-                        {steps
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, record)| {
-                                view! { <PlanStepItem record=record on_move=move_step first=i == 0 last=i + 1 == count removed_note=removed_note/> }
-                            })
-                            .collect_view()}
-                    </ol>
-                }
-                    .into_any()
-            }}
+            // Keyed by id: saving one step (or moving it) never re-creates the others, so a note being typed under one
+            // step survives a change to another.
+            <Show when=move || shown_ids.with(Vec::is_empty)>
+                <p>"No steps here yet."</p>
+            </Show>
+            <ol class="plan-steps">
+                <For each=move || shown_ids.get() key=|id| id.clone() let:id>
+                    {
+                        let (first_id, last_id) = (id.clone(), id.clone());
+                        let first = Signal::derive(move || shown_ids.with(|ids| ids.first() == Some(&first_id)));
+                        let last = Signal::derive(move || shown_ids.with(|ids| ids.last() == Some(&last_id)));
+                        view! {
+                            <PlanStepItem
+                                id=id
+                                on_move=move_step
+                                first=first
+                                last=last
+                                removed_note=removed_note
+                                removed_step=removed_step
+                            />
+                        }
+                    }
+                </For>
+            </ol>
             <h3>"Add a step"</h3>
             <label class="field-label" for="new-step">"What will you do?"</label>
             <input
                 id="new-step"
                 type="text"
                 maxlength="200"
+                aria-describedby="new-step-error"
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
                 prop:value=move || new_what.get()
                 on:input=move |ev| new_what.set(event_target_value(&ev))
             />
@@ -192,7 +230,7 @@ pub fn PlanPage() -> impl IntoView {
                 prop:value=move || new_due.get().map(|d| d.to_string()).unwrap_or_default()
                 on:change=move |ev| new_due.set(event_target_value(&ev).parse().ok())
             />
-            <p class="field-error" role="alert">{move || error.get()}</p>
+            <p class="field-error" id="new-step-error" role="alert">{move || error.get()}</p>
             <div class="actions">
                 <button type="button" on:click=add_step>"Add step"</button>
                 <A href="/plan/services" attr:class="button-link quiet">"Find a service"</A>

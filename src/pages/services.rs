@@ -1,3 +1,4 @@
+//! Find a service: the services directory by need and by word, each with its contacts and "Add to my plan".
 use crate::app::set_page_title;
 use crate::browser::clock;
 use crate::service::use_service;
@@ -84,6 +85,19 @@ pub fn ServicesPage() -> impl IntoView {
                 on:input=move |ev| words.set(event_target_value(&ev))
             />
         </section>
+        // A search with a need chosen looks only at that need: say so, and offer every need.
+        <div class="history-status">
+            <p role="status">
+                {move || {
+                    let need = need.get()?;
+                    (!words.with(|w| w.trim().is_empty()))
+                        .then(|| format!("Searching only in “{}”.", need.label()))
+                }}
+            </p>
+            <Show when=move || need.get().is_some() && !words.with(|w| w.trim().is_empty())>
+                <button type="button" class="button-quiet" on:click=move |_| need.set(None)>"Search every need"</button>
+            </Show>
+        </div>
         <p role="status">{move || added.get()}</p>
         <ul class="services">
             {move || {

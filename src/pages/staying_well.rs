@@ -1,3 +1,4 @@
+//! The staying-well plan: its sections to write, save, print, and how to get back in.
 use crate::app::set_page_title;
 use crate::browser::files;
 use crate::components::get_back_in::GetBackIn;
@@ -27,6 +28,9 @@ pub fn StayingWellPage() -> impl IntoView {
         {SECTIONS
             .map(|section| {
                 let field = format!("well-{}", section.id);
+                // This section's saved words only: a save of another section (here, in another tab or by sync) does
+                // not touch what is being typed in this one.
+                let stored = Memo::new(move |_| text_of(section.id));
                 view! {
                     <section class="card well-section">
                         <h2><label for=field.clone()>{section.heading}</label></h2>
@@ -35,7 +39,7 @@ pub fn StayingWellPage() -> impl IntoView {
                             id=field
                             rows="4"
                             maxlength="2000"
-                            prop:value=move || text_of(section.id)
+                            prop:value=move || stored.get()
                             on:change=move |ev| {
                                 let text = event_target_value(&ev);
                                 let mut problem = None;
@@ -52,7 +56,7 @@ pub fn StayingWellPage() -> impl IntoView {
                                 }));
                             }
                         ></textarea>
-                        <p class="print-only">{move || text_of(section.id)}</p>
+                        <p class="print-only">{move || stored.get()}</p>
                     </section>
                 }
             })}

@@ -1,12 +1,18 @@
+//! The summary for an appointment: mood, questionnaires, activity and the plan over chosen dates, to print or share.
 use crate::app::set_page_title;
 use crate::browser::{clock, files};
 use crate::state::use_app_state;
 use leptos::prelude::*;
-use waymark_core::activity::{GoalStatus, Session, guideline_week, week_progress};
+use waymark_core::activity::{GoalStatus, Session, goal_in_range, guideline_week, summary_weeks};
 use waymark_core::calendar::{LocalDate, local_date};
 use waymark_core::mood_trends::Average;
 use waymark_core::plan::{current, in_order};
 use waymark_core::questionnaire::{Change, Gad7Severity, Phq9Severity, dated_pairs};
+
+/// A week's Monday in few words, "30 Nov 2026", so that a three-column table fits 320 px.
+fn week_words(monday: LocalDate) -> String {
+    format!("{} {}", clock::format_short_date(monday), monday.year())
+}
 
 /// How far back the summary starts unless the person chooses, in days.
 const DEFAULT_DAYS: i32 = 91;
@@ -46,30 +52,32 @@ pub fn SummaryPage() -> impl IntoView {
         pairs.retain(|p| in_range(local_date(p.at, &zone)));
         pairs
     };
-    // Activity: each goal's weeks met in range, and the guideline minutes by week.
+    // Activity: each goal's weeks met in range (counted from the goal's start), and the guideline minutes by week
+    // from the first week with a session or a goal.
     let activity = move || {
+        let (from, to) = (from.get(), to.get());
         state.sessions.with(|sessions| {
             let sessions: Vec<&Session> = sessions.live().map(|r| &r.data).collect();
-            let mut weeks = Vec::new();
-            let mut monday = from.get().monday_of_week();
-            while monday <= to.get() {
-                weeks.push((monday, guideline_week(&sessions, monday)));
-                monday = monday.add_days(7);
-            }
-            let goals: Vec<String> = state.goals.with(|goals| {
-                goals
+            state.goals.with(|goals| {
+                let goals: Vec<_> = goals
                     .live()
                     .filter(|g| g.data.status != GoalStatus::Archived)
+                    .map(|g| &g.data)
+                    .collect();
+                let starts: Vec<LocalDate> = goals.iter().map(|g| g.start).collect();
+                let weeks: Vec<_> = summary_weeks(&starts, &sessions, from, to)
+                    .into_iter()
+                    .map(|monday| (monday, guideline_week(&sessions, monday)))
+                    .collect();
+                let goals: Vec<String> = goals
+                    .iter()
                     .map(|g| {
-                        let met = weeks
-                            .iter()
-                            .filter(|(m, _)| week_progress(&g.data, &sessions, *m).met)
-                            .count();
-                        format!("{}: met in {met} of {} weeks.", g.data.title(), weeks.len())
+                        let words = goal_in_range(g, &sessions, from, to).words();
+                        format!("{}. {words}", g.title())
                     })
-                    .collect()
-            });
-            (goals, weeks)
+                    .collect();
+                (goals, weeks)
+            })
         })
     };
     // Plan: every step with its status (done steps dated), and the staying-well plan as written.
@@ -185,7 +193,7 @@ pub fn SummaryPage() -> impl IntoView {
                                 <thead><tr><th scope="col">"Week starting"</th><th scope="col">"Average"</th><th scope="col">"Check-ins"</th></tr></thead>
                                 <tbody>
                                     {weeks.into_iter().map(|(monday, average)| view! {
-                                        <tr><th scope="row">{clock::format_date(monday)}</th><td>{average.words()}</td><td>{average.count()}</td></tr>
+                                        <tr><th scope="row">{week_words(monday)}</th><td>{average.words()}</td><td>{average.count()}</td></tr>
                                     }).collect_view()}
                                 </tbody>
                             </table>
@@ -203,20 +211,18 @@ pub fn SummaryPage() -> impl IntoView {
                     }
                     let change = (pairs.len() > 1).then(|| Change::between(pairs[0].pair, pairs[pairs.len() - 1].pair));
                     view! {
-                        <table>
-                            <caption>"Scores"</caption>
-                            <thead><tr><th scope="col">"Date"</th><th scope="col">"PHQ-9"</th><th scope="col">"GAD-7"</th><th scope="col">"Caseness"</th></tr></thead>
-                            <tbody>
-                                {pairs.iter().map(|p| view! {
-                                    <tr>
-                                        <th scope="row">{clock::format_date(local_date(p.at, &zone))}</th>
-                                        <td>{format!("{} ({})", p.pair.phq9_total(), Phq9Severity::from_total(p.pair.phq9_total()).label())}</td>
-                                        <td>{format!("{} ({})", p.pair.gad7_total(), Gad7Severity::from_total(p.pair.gad7_total()).label())}</td>
-                                        <td>{if p.pair.at_caseness() { "At caseness" } else { "Below caseness" }}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
+                        // A list rather than a four-column table: it fits a phone at 320 px and with large text.
+                        <h3>"Scores"</h3>
+                        <ul class="score-list">
+                            {pairs.iter().map(|p| view! {
+                                <li>
+                                    <strong>{clock::format_date(local_date(p.at, &zone))}</strong>
+                                    <span>{format!("PHQ-9: {} ({})", p.pair.phq9_total(), Phq9Severity::from_total(p.pair.phq9_total()).label())}</span>
+                                    <span>{format!("GAD-7: {} ({})", p.pair.gad7_total(), Gad7Severity::from_total(p.pair.gad7_total()).label())}</span>
+                                    <span>{if p.pair.at_caseness() { "At caseness" } else { "Below caseness" }}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
                         {change.map(|change| view! {
                             <h3>"From the first to the last scores in these dates"</h3>
                             {change.sentences().into_iter().map(|s| view! { <p>{s}</p> }).collect_view()}
@@ -229,18 +235,24 @@ pub fn SummaryPage() -> impl IntoView {
                 <h2 id="summary-activity">"Activity"</h2>
                 {move || {
                     let (goals, weeks) = activity();
+                    if goals.is_empty() && weeks.is_empty() {
+                        return view! { <p>"No activity in these dates."</p> }.into_any();
+                    }
                     view! {
                         {goals.into_iter().map(|g| view! { <p>{g}</p> }).collect_view()}
+                        {(!weeks.is_empty()).then(|| view! {
                         <table>
                             <caption>"Active minutes by week (a vigorous minute counts as two)"</caption>
                             <thead><tr><th scope="col">"Week starting"</th><th scope="col">"Minutes"</th><th scope="col">"Strength days"</th></tr></thead>
                             <tbody>
                                 {weeks.into_iter().map(|(monday, week)| view! {
-                                    <tr><th scope="row">{clock::format_date(monday)}</th><td>{week.moderate_equivalent}</td><td>{week.strength_days}</td></tr>
+                                    <tr><th scope="row">{week_words(monday)}</th><td>{week.moderate_equivalent}</td><td>{week.strength_days}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        })}
                     }
+                        .into_any()
                 }}
             </section>
             <section aria-labelledby="summary-plan">

@@ -1,3 +1,4 @@
+//! Today: the one-tap check-in, this week's activity, what is due, and gentle prompts.
 use crate::app::set_page_title;
 use crate::browser::clock;
 use crate::components::continuing_care::ContinuingCareCard;
@@ -32,25 +33,29 @@ pub fn TodayPage() -> impl IntoView {
         state.sessions.with(|sessions| {
             let sessions: Vec<&Session> = sessions.live().map(|r| &r.data).collect();
             let monday = today.monday_of_week();
-            let goals: Vec<String> = state.goals.with(|goals| {
+            // The goal's name and its progress apart: both may hold a colon ("Walking: 150 minutes a week",
+            // "Done: 160 of 150 minutes"), which read badly run together.
+            let goals: Vec<(Option<String>, String)> = state.goals.with(|goals| {
                 goals
                     .live()
                     .filter(|g| g.data.status == GoalStatus::Active)
                     .map(|g| {
                         let progress = week_progress(&g.data, &sessions, monday);
-                        format!(
-                            "{}: {}",
-                            g.data.title(),
-                            progress_words(&g.data, &progress, today)
+                        (
+                            Some(g.data.title()),
+                            progress_words(&g.data, &progress, today),
                         )
                     })
                     .collect()
             });
             if goals.is_empty() {
                 let week = guideline_week(&sessions, monday);
-                vec![format!(
-                    "{} active minutes so far this week.",
-                    week.moderate_equivalent + week.light
+                vec![(
+                    None,
+                    format!(
+                        "{} active minutes so far this week.",
+                        week.moderate_equivalent + week.light
+                    ),
                 )]
             } else {
                 goals
@@ -91,10 +96,25 @@ pub fn TodayPage() -> impl IntoView {
             .goals
             .with(|goals| goals.live().filter(|g| g.data.review_due(today)).count())
     };
+    // A first visit (nothing saved yet, once the check-ins are read) says what Waymark is and where the data stays.
+    // Decided once per visit to the page, so that it does not vanish under the person's finger at their first tap.
+    let first_visit = RwSignal::new(None::<bool>);
+    Effect::new(move |_| {
+        if first_visit.get_untracked().is_none() && state.check_ins_loaded.get() {
+            first_visit.set(Some(state.oldest_record().is_none()));
+        }
+    });
     view! {
         <h1 tabindex="-1">"Today"</h1>
         <QuickCheckIn/>
         <p class="last-check-in">{last}</p>
+        <Show when=move || first_visit.get() == Some(true)>
+            <section class="card intro" aria-labelledby="today-intro">
+                <h2 id="today-intro">"Welcome to Waymark"</h2>
+                <p>"Waymark is your self-help companion during and after NHS Talking Therapies."</p>
+                <p>"What you add stays on this device. Nothing leaves it unless you turn on sync."</p>
+            </section>
+        </Show>
         {move || {
             days_since_check_in()
                 .filter(|days| *days >= 2)
@@ -102,7 +122,17 @@ pub fn TodayPage() -> impl IntoView {
         }}
         <section class="card" aria-labelledby="today-activity">
             <h2 id="today-activity">"This week's activity"</h2>
-            {move || this_week().into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
+            {move || {
+                this_week()
+                    .into_iter()
+                    .map(|(goal, words)| {
+                        view! {
+                            {goal.map(|goal| view! { <h3 class="today-goal">{goal}</h3> })}
+                            <p>{words}</p>
+                        }
+                    })
+                    .collect_view()
+            }}
             <Show when=move || { reviews_due() > 0 }>
                 <p><strong>"A goal is ready to look at again."</strong></p>
             </Show>

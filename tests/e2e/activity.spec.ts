@@ -52,6 +52,38 @@ test("a goal from a starting point, then logging moves this week's progress", as
   await page.goto("/");
   await waitForApp(page);
   await expect(page.getByText(/50 of 60 minutes/)).toBeVisible();
+  // The goal's name and its progress are apart: no line runs two colons together.
+  const thisWeek = page.getByRole("region", { name: "This week's activity" });
+  for (const line of await thisWeek.locator("p, h3").allTextContents()) {
+    expect(line.split(":").length, line).toBeLessThanOrEqual(2);
+  }
+});
+
+test("a back-dated session says its day, and the next log starts from today again", async ({ page }) => {
+  await openApp(page, "/activity");
+  const form = page.locator("section").filter({ has: page.getByRole("heading", { name: "Log activity" }) });
+  const day = (daysAgo: number) =>
+    page.evaluate((daysAgo) => {
+      const d = new Date(Date.now() - daysAgo * 86_400_000);
+      const pad = (n: number) => String(n).padStart(2, "0");
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+    }, daysAgo);
+  await form.getByLabel("Day").fill(await day(2));
+  await form.getByLabel("Day").dispatchEvent("change");
+  await form.getByRole("button", { name: "Log it" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /^Logged: 20 minutes of walking on \w+ \d+ \w+ \d{4}\.$/ })).toBeVisible();
+  await expect(form.getByLabel("Day")).toHaveValue(await day(0));
+});
+
+test("a session being changed keeps what was typed when another session is logged", async ({ page }) => {
+  await openApp(page, "/activity");
+  await logSession(page, "Cycling", "15", "Light");
+  await page.getByRole("button", { name: /^Change session: Cycling, 15 minutes/ }).click();
+  const editor = page.locator(".entry .session-form");
+  await editor.getByLabel("Minutes").fill("35");
+  // Another session saved while the form is open.
+  await logSession(page, "Walking", "20", "Moderate");
+  await expect(editor.getByLabel("Minutes")).toHaveValue("35");
 });
 
 test("a session can be changed, deleted and the delete undone", async ({ page }) => {

@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { answerQuestionnaires, checkInButton, notAtAll, openApp, waitForApp, waitForServiceWorker } from "./app";
+import { answerQuestionnaires, checkInButton, notAtAll, openApp, storeCheckIns, waitForApp, waitForServiceWorker } from "./app";
 
 const wcag22aa = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
 
@@ -52,6 +52,11 @@ test("a missed day can be recorded by moving the time back", async ({ page }) =>
   await when.fill(yesterday);
   await when.dispatchEvent("change");
   await page.getByRole("button", { name: "Save", exact: true }).click();
+  // The line under the moods says the time the check-in now has, not the time of the tap.
+  const yesterdayDay = await page.evaluate(() =>
+    new Date(Date.now() - 86_400_000).toLocaleDateString("en-GB", { weekday: "long", day: "numeric", month: "long" }).replace(",", ""),
+  );
+  await expect(page.locator(".check-in-feedback").getByRole("status")).toHaveText(`Saved: Low, ${yesterdayDay}, 09:30.`);
   await page.goto("/mood");
   await waitForApp(page);
   const yesterdayWords = await page.evaluate(() =>
@@ -60,6 +65,42 @@ test("a missed day can be recorded by moving the time back", async ({ page }) =>
   const day = page.locator(".history-day").filter({ hasText: yesterdayWords.split(" ").slice(0, 2).join(" ") });
   await expect(day.locator(".entry")).toContainText("09:30");
   await expect(day.locator(".entry")).toContainText("Low");
+});
+
+test("a fourth low day in a week brings a gentle pointer to Help now and the person's own plan", async ({ page }) => {
+  await openApp(page, "/plan/staying-well");
+  await page.getByLabel("What I will do if I notice warning signs").fill("Ring my sister and go for a walk.");
+  await page.getByLabel("What I will do if I notice warning signs").blur();
+  await storeCheckIns(page, [{ daysAgo: 1, mood: "very_low" }, { daysAgo: 2, mood: "very_low" }]);
+  await openApp(page, "/");
+  await checkInButton(page, "Very low").click();
+  // Three low days: just "Saved".
+  await expect(page.locator(".check-in-feedback").getByRole("status")).toContainText("Saved: Very low");
+  await expect(page.locator(".hard-week")).toHaveCount(0);
+
+  await storeCheckIns(page, [{ daysAgo: 1, mood: "very_low" }, { daysAgo: 2, mood: "very_low" }, { daysAgo: 3, mood: "very_low" }]);
+  await openApp(page, "/");
+  await checkInButton(page, "Very low").click();
+  const note = page.locator(".hard-week");
+  await expect(note).toContainText("A hard week doesn't undo what you learned.");
+  await expect(note).toContainText("Ring my sister and go for a walk.");
+  await expect(note.getByRole("link", { name: "Your staying-well plan" })).toHaveAttribute("href", "/plan/staying-well");
+  await expect(note.getByRole("link", { name: "Help now" })).toHaveAttribute("href", "/help");
+  const results = await new AxeBuilder({ page }).withTags(wcag22aa).analyze();
+  expect(results.violations.map((v) => v.id)).toEqual([]);
+});
+
+test("a check-in being changed keeps what was typed when another check-in is deleted", async ({ page }) => {
+  await openApp(page, "/");
+  await checkInButton(page, "Okay").click();
+  await checkInButton(page, "Good").click();
+  await page.goto("/mood");
+  await waitForApp(page);
+  await page.getByRole("button", { name: /^Change check-in: Okay at/ }).click();
+  await page.getByLabel("Note (optional)").fill("Written while the other one went");
+  await page.getByRole("button", { name: /^Delete check-in: Good at/ }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Check-in deleted." })).toBeVisible();
+  await expect(page.getByLabel("Note (optional)")).toHaveValue("Written while the other one went");
 });
 
 test("a check-in can be changed, deleted, and the delete undone", async ({ page }) => {

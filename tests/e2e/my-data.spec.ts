@@ -54,7 +54,8 @@ test("export, delete everything, import: every record comes back exactly", async
   await chooseBackup(page, backup.path);
   await expect(page.getByText(/holds 2 check-ins/)).toBeVisible();
   await page.getByRole("button", { name: "Add to my data" }).click();
-  await expect(page.getByText(/added/i)).toBeVisible();
+  // The count says what it counts: never a bare "Added 19."
+  await expect(page.getByText(/^Added \d+ items\./)).toBeVisible();
   const after = await waymarkStorage(page);
   const records = (s: Record<string, string | null>) => Object.fromEntries(Object.entries(s).filter(([k]) => k.startsWith("waymark.rec.") && !k.includes(".settings.")));
   expect(records(after)).toEqual(records(before));
@@ -137,6 +138,30 @@ test("spreadsheet files open correctly and calendar reminders are valid iCalenda
   expect(String(monthlyEvent.getFirstPropertyValue("rrule"))).toContain("FREQ=MONTHLY");
 });
 
+test("reminder times show in full, and a goal review reminder names the goal once", async ({ page }) => {
+  await openApp(page, "/activity/goal/new");
+  await page.getByRole("button", { name: "Build up to 150 minutes a week" }).click();
+  await page.getByRole("button", { name: "Save goal" }).click();
+  await expect(page).toHaveURL("/activity");
+  await openApp(page, "/data");
+  const reviews = await download(page, () => page.getByRole("button", { name: "Get goal review reminders" }).click());
+  const event = new ICAL.Component(ICAL.parse(reviews.text)).getFirstSubcomponent("vevent")!;
+  const summary = String(event.getFirstPropertyValue("summary"));
+  expect(summary).toMatch(/^Waymark: review your goal: Any activity: 60 minutes a week/);
+  expect(summary).not.toContain("Look again");
+  for (const label of ["Daily check-in at", "Monthly PHQ-9 and GAD-7, from today, at"]) {
+    // As wide as the box is on its own, with nothing squeezing it: "19:00" and the picker fit.
+    const [width, needed] = await page.getByLabel(label).evaluate((input) => {
+      const alone = input.cloneNode() as HTMLInputElement;
+      document.body.append(alone);
+      const needed = alone.getBoundingClientRect().width;
+      alone.remove();
+      return [input.getBoundingClientRect().width, needed];
+    });
+    expect(width, label).toBeGreaterThanOrEqual(needed - 1);
+  }
+});
+
 test("the summary for an appointment renders for print, and My data passes axe", async ({ page }) => {
   await someData(page);
   await openApp(page, "/data");
@@ -148,16 +173,43 @@ test("the summary for an appointment renders for print, and My data passes axe",
   await page.getByRole("link", { name: "Make a summary" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Summary for an appointment");
   await expect(page.getByRole("table", { name: "Average mood by week" })).toBeVisible();
-  await expect(page.getByRole("table", { name: "Scores" })).toContainText("1 (minimal)");
+  const scores = page.locator("section").filter({ has: page.getByRole("heading", { name: "PHQ-9 and GAD-7" }) });
+  await expect(scores.getByRole("listitem").first()).toContainText("PHQ-9: 1 (minimal)");
   const results = await new AxeBuilder({ page }).withTags(wcag22aa).analyze();
   expect(results.violations.map((v) => v.id)).toEqual([]);
   await page.emulateMedia({ media: "print" });
   await expect(page.getByRole("banner")).toBeHidden();
   await expect(page.getByRole("navigation", { name: "Sections" })).toBeHidden();
   await expect(page.getByRole("button", { name: "Print or save as PDF" })).toBeHidden();
-  await expect(page.getByRole("table", { name: "Scores" })).toBeVisible();
+  await expect(scores.getByRole("listitem").first()).toBeVisible();
   const pdf = await page.pdf({ format: "A4" });
   expect(pdf.byteLength).toBeGreaterThan(1000);
+});
+
+test("the summary fits a phone once questionnaires exist, and counts a goal's weeks from its start", async ({ page }) => {
+  const often = (n: number) => Array<string>(n).fill("More than half the days");
+  await openApp(page, "/");
+  await checkInButton(page, "Very good").click();
+  await answerQuestionnaires(page, often(9), often(7));
+  await answerQuestionnaires(page, often(9), often(7));
+  await openApp(page, "/activity/goal/new");
+  await page.getByRole("button", { name: "Build up to 150 minutes a week" }).click();
+  await page.getByRole("button", { name: "Save goal" }).click();
+  await expect(page).toHaveURL("/activity");
+
+  await openApp(page, "/data/summary");
+  const scores = page.locator("section").filter({ has: page.getByRole("heading", { name: "PHQ-9 and GAD-7" }) });
+  await expect(scores).toContainText("18");
+  // Against the screen's width, not innerWidth: a phone zooms out to fit a page that is too wide.
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(page.viewportSize()!.width);
+  await expect(page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "My data" })).toBeInViewport();
+  await expect(scores).toContainText("PHQ-9: 18 (moderately severe)");
+
+  // The goal was set today: one week counted, not the thirteen before it existed.
+  const activity = page.locator("section").filter({ has: page.getByRole("heading", { name: "Activity", exact: true }) });
+  await expect(activity).toContainText(/a week, building up to 150\. Met in 0 of 1 week\./);
+  await expect(activity.getByRole("table").getByRole("row")).toHaveCount(2);
 });
 
 test("Today notes gently when the last check-in was days ago", async ({ page }) => {

@@ -230,6 +230,22 @@ test("two devices: set up, join, and edits made offline on each reach both", asy
   await b.context.close();
 });
 
+test("the list of devices that could not be loaded comes back after the next sync that works", async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.context().setExtraHTTPHeaders(ownAddress());
+  await setUp(page, "Only phone");
+  // The server cannot be reached: the list fails.
+  await page.route("**/api/sync/**", (route) => route.abort("internetdisconnected"));
+  await page.reload();
+  await expect(page.getByText(/The list of devices could not be loaded/)).toBeVisible();
+  // Back online, and a sync works: the list is there without pressing "Try again".
+  await page.unroute("**/api/sync/**");
+  await page.getByRole("button", { name: "Sync now" }).click();
+  await expect(page.locator("#sync-status")).toHaveText("Synced just now.");
+  await expect(page.locator(".device-list")).toContainText("Only phone");
+  await expect(page.getByText(/The list of devices could not be loaded/)).toHaveCount(0);
+});
+
 test("delete everything turns sync off on this device and says the server copy stays", async ({ page }) => {
   test.setTimeout(90_000);
   await page.context().setExtraHTTPHeaders(ownAddress());
@@ -262,6 +278,7 @@ test("a plan step too big to sync is named and stays on this device, and everyth
   // One more note takes it over what one change may carry; a check-in after it still syncs.
   await openApp(page, "/plan");
   const step = page.locator("li.plan-step").filter({ hasText: "Ring the walking group" });
+  await step.getByRole("button", { name: "Edit step: Ring the walking group" }).click();
   await step.getByLabel("Add a note").fill("Rang them, they meet on Thursdays");
   // (A click would land on the bottom navigation, which covers the button at the end of this long step.)
   await step.getByRole("button", { name: "Add note" }).dispatchEvent("click");
