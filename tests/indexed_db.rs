@@ -1,6 +1,6 @@
 //! The IndexedDB adapter in real Chromium, held to the same contract as core's in-memory twin: a refused
 //! transaction keeps none of its writes, reads see what is there, ranges come in time order, two connections (two tabs) changing
-//! one record are serialised so neither change is lost, and the move from the `localStorage` layout runs on it.
+//! one record are serialised so the newest change is kept and no count is lost, and the move from the `localStorage` layout runs on it.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::Cell;
@@ -10,6 +10,7 @@ use waymark::browser::local_store::LocalStore;
 use waymark_core::database::{Database, Found, Reads, Row, Write, row_key};
 use waymark_core::layout_migration::{Finished, Moved, finish, migrate};
 use waymark_core::mood::{CheckIn, MoodLevel};
+use waymark_core::record_table;
 use waymark_core::{KeyValueStore, Record, RecordId, Repository, StoreError, Timestamp};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -183,4 +184,46 @@ async fn the_move_from_local_storage_runs_on_the_real_database() {
         })
     );
     assert!(legacy.keys_with_prefix("waymark.rec.").unwrap().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_saving_one_record_at_once_keep_the_newest_change() {
+    let (first, name) = fresh().await;
+    let second = IndexedDb::open_named(&name).await.unwrap();
+    let now = Timestamp(1_764_000_000_000);
+    let original = Record::new(
+        RecordId::from_random_bytes([9; 16]),
+        now,
+        CheckIn::new(MoodLevel::Okay, now),
+    );
+    record_table::save(&first, original.clone(), now)
+        .await
+        .unwrap();
+    // Twenty edits, each later than the last, sent through both connections at once, in reverse order.
+    let edits: Vec<Record<CheckIn>> = (1..=20)
+        .map(|n| {
+            let mut edit = original.clone();
+            edit.edit(Timestamp(now.0 + n), |c| c.note = format!("edit {n}"));
+            edit
+        })
+        .collect();
+    let saves: Vec<_> = edits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, edit)| {
+            let db = if i % 2 == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            };
+            let edit = edit.clone();
+            async move { record_table::save(&db, edit, now).await }
+        })
+        .collect();
+    for saved in futures::future::join_all(saves).await {
+        saved.unwrap();
+    }
+    let loaded = record_table::load_range::<CheckIn>(&second, 0, i64::MAX, now).await;
+    assert_eq!(loaded.records, [edits[19].clone()]);
 }
