@@ -308,27 +308,28 @@ fn decide_and_write<T, E: From<StoreError>, D>(
 ) where
     D: FnOnce(Found) -> Result<(Vec<Write>, T), E>,
 {
-    let mut pending = pending.borrow_mut();
-    let Some(decide) = pending.decide.take() else {
+    // The rule runs with nothing borrowed, so whatever it does cannot find the transaction's state locked.
+    let (decide, found) = {
+        let mut pending = pending.borrow_mut();
+        (pending.decide.take(), std::mem::take(&mut pending.found))
+    };
+    let Some(decide) = decide else {
         return;
     };
-    let found = std::mem::take(&mut pending.found);
-    match decide(found) {
-        Ok((writes, value)) => {
-            for write in &writes {
-                if let Err(error) = issue(transaction, write) {
-                    pending.outcome = Some(Err(store_error(&error).into()));
-                    let _ = transaction.abort();
-                    return;
-                }
-            }
-            pending.outcome = Some(Ok(value));
-        }
-        Err(refusal) => {
-            pending.outcome = Some(Err(refusal));
-            let _ = transaction.abort();
-        }
+    let outcome = match decide(found) {
+        Ok((writes, value)) => match writes
+            .iter()
+            .try_for_each(|write| issue(transaction, write))
+        {
+            Ok(()) => Ok(value),
+            Err(error) => Err(store_error(&error).into()),
+        },
+        Err(refusal) => Err(refusal),
+    };
+    if outcome.is_err() {
+        let _ = transaction.abort();
     }
+    pending.borrow_mut().outcome = Some(outcome);
 }
 
 impl Database for IndexedDb {
