@@ -78,11 +78,11 @@ ensure_node_packages() { # npm packages from package-lock.json (wasm-opt, Playwr
   cp "$ROOT/package-lock.json" "$stamp"
 }
 
-ensure_chromium() { # the browser tests and benchmarks use /usr/bin/chromium
-  [ -x /usr/bin/chromium ] && return
-  say "installing Chromium from Debian"
+ensure_chromium() { # the browser tests and benchmarks use /usr/bin/chromium; the wasm tests drive it by chromedriver
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && return
+  say "installing Chromium and ChromeDriver from Debian"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 }
 
 postgres_bin() { # the newest installed PostgreSQL's bin directory, if any

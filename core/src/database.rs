@@ -84,11 +84,12 @@ pub enum Write {
 /// A database with atomic read-decide-write transactions.
 pub trait Database {
     /// Reads what `reads` names, hands it to `decide`, and commits the writes `decide` returns, all of them or none.
-    /// `decide` runs synchronously inside the transaction; when it returns an error, nothing is written.
-    fn transact<T, E: From<StoreError>>(
+    /// `decide` runs synchronously inside the transaction; when it returns an error, nothing is written. It owns
+    /// what it needs (`'static`): in the browser it runs later, in the database's own callback.
+    fn transact<T: 'static, E: From<StoreError> + 'static>(
         &self,
         reads: Reads,
-        decide: impl FnOnce(Found) -> Result<(Vec<Write>, T), E>,
+        decide: impl FnOnce(Found) -> Result<(Vec<Write>, T), E> + 'static,
     ) -> impl Future<Output = Result<T, E>>;
 
     /// The rows of one kind whose time is in `from..until`, ordered by time (then key).
@@ -187,10 +188,10 @@ impl MemoryDatabase {
 }
 
 impl Database for MemoryDatabase {
-    fn transact<T, E: From<StoreError>>(
+    fn transact<T: 'static, E: From<StoreError> + 'static>(
         &self,
         reads: Reads,
-        decide: impl FnOnce(Found) -> Result<(Vec<Write>, T), E>,
+        decide: impl FnOnce(Found) -> Result<(Vec<Write>, T), E> + 'static,
     ) -> impl Future<Output = Result<T, E>> {
         let result = (|| {
             let found = {

@@ -300,7 +300,7 @@ pub async fn finish(
             old_keys_removed: true,
             ..marker
         };
-        db.transact(reads_marker(), |_| {
+        db.transact(reads_marker(), move |_| {
             Ok::<_, StoreError>((vec![marker_write(&done)], ()))
         })
         .await?;

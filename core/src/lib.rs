@@ -21,6 +21,7 @@ pub mod mood_trends;
 pub mod plan;
 pub mod questionnaire;
 pub mod record;
+pub mod record_table;
 pub mod repository;
 pub mod schema;
 pub mod service_config;

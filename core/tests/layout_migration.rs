@@ -236,17 +236,15 @@ fn what_an_old_tab_saves_after_the_move_is_merged_in_newer_copy_winning() {
     let mut two_new = check_in(2, MoodLevel::Okay, at(2));
     two_new.edit(Timestamp(NOW.0 + 2_000), |c| c.mood = MoodLevel::Good);
     let encoded = |r: &Record<CheckIn>| waymark_core::schema::encode(r);
-    ready(db.transact(Default::default(), |_| {
-        Ok::<_, waymark_core::StoreError>((
-            vec![waymark_core::database::Write::Put(Row {
-                kind: CheckIn::KIND.into(),
-                id: two_new.id.to_string(),
-                time: at(2),
-                version: CheckIn::VERSION,
-                text: encoded(&two_new),
-            })],
-            (),
-        ))
+    let row = Row {
+        kind: CheckIn::KIND.into(),
+        id: two_new.id.to_string(),
+        time: at(2),
+        version: CheckIn::VERSION,
+        text: encoded(&two_new),
+    };
+    ready(db.transact(Default::default(), move |_| {
+        Ok::<_, waymark_core::StoreError>((vec![waymark_core::database::Write::Put(row)], ()))
     }))
     .unwrap();
     let repo = Repository::new(legacy.clone());

@@ -4,6 +4,7 @@ pub mod clock;
 pub mod crypto;
 pub mod fetch;
 pub mod files;
+pub mod indexed_db;
 pub mod local_store;
 pub mod persistence;
 pub mod service_worker;
