@@ -123,21 +123,14 @@ fn a_change_that_cannot_be_queued_for_sync_is_saved_and_said() {
     // Room for the record, not for sync's bookkeeping of it.
     let probe = Rc::new(MemoryStore::new());
     join_sync(&probe);
-    let used = |store: &MemoryStore| -> usize {
-        store
-            .snapshot()
-            .iter()
-            .map(|(k, v)| k.chars().count() + v.chars().count())
-            .sum()
-    };
-    let joined = used(&probe);
+    let joined = probe.used();
     Device::new(probe.clone(), counting_random)
         .repository()
         .save(&check_in(1, MoodLevel::Okay), NOW)
         .unwrap();
-    let store = Rc::new(MemoryStore::with_quota(used(&probe) + 2));
+    let store = Rc::new(MemoryStore::with_quota(probe.used() + 2));
     join_sync(&store);
-    assert_eq!(used(&store), joined);
+    assert_eq!(store.used(), joined);
     with_state(store, |state, _| {
         assert!(state.save_check_in(check_in(1, MoodLevel::Okay)));
         assert_eq!(shown(state).len(), 1);

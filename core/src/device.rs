@@ -178,6 +178,19 @@ mod tests {
         )
     }
 
+    /// Characters a store holds once a device has joined sync, and characters one record takes: for quotas that
+    /// leave room for exactly so much.
+    fn chars_after_joining() -> usize {
+        let probe = Rc::new(MemoryStore::new());
+        device(&probe).sync().join(membership(), NOW).unwrap();
+        probe.used()
+    }
+
+    fn chars_of(record: &Record<CheckIn>) -> usize {
+        crate::repository::record_key(CheckIn::KIND, &record.id).len()
+            + crate::schema::encode(record).len()
+    }
+
     fn outbox_len(device: &Device<Rc<MemoryStore>>) -> usize {
         device.sync().outbox_len().unwrap()
     }
@@ -246,17 +259,10 @@ mod tests {
     #[test]
     fn a_save_that_cannot_be_queued_is_still_saved_and_says_why() {
         // Room for the record, not for sync's bookkeeping of it.
-        let probe = Rc::new(MemoryStore::new());
         let record = check_in(1, MoodLevel::Good, NOW);
-        device(&probe).sync().join(membership(), NOW).unwrap();
-        let joined_chars: usize = probe
-            .snapshot()
-            .iter()
-            .map(|(k, v)| k.chars().count() + v.chars().count())
-            .sum();
-        let record_chars = crate::repository::record_key(CheckIn::KIND, &record.id).len()
-            + crate::schema::encode(&record).len();
-        let store = Rc::new(MemoryStore::with_quota(joined_chars + record_chars + 2));
+        let store = Rc::new(MemoryStore::with_quota(
+            chars_after_joining() + chars_of(&record) + 2,
+        ));
         let device = device(&store);
         device.sync().join(membership(), NOW).unwrap();
         let saved = device.save(record.clone(), NOW).unwrap();
@@ -306,16 +312,9 @@ mod tests {
         let records: Vec<_> = (1..=6).map(|n| check_in(n, MoodLevel::Okay, NOW)).collect();
         let preview = backup_of(&records);
         // Room, after joining, for three of the records and sync's small "catch up later" mark, not for more.
-        let probe = Rc::new(MemoryStore::new());
-        device(&probe).sync().join(membership(), NOW).unwrap();
-        let joined: usize = probe
-            .snapshot()
-            .iter()
-            .map(|(k, v)| k.chars().count() + v.chars().count())
-            .sum();
-        let record_chars = crate::repository::record_key(CheckIn::KIND, &records[0].id).len()
-            + crate::schema::encode(&records[0]).len();
-        let store = Rc::new(MemoryStore::with_quota(joined + 3 * record_chars + 30));
+        let store = Rc::new(MemoryStore::with_quota(
+            chars_after_joining() + 3 * chars_of(&records[0]) + 30,
+        ));
         let device = device(&store);
         device.sync().join(membership(), NOW).unwrap();
         let imported = device.import(&preview, ImportMode::Add, NOW);

@@ -174,6 +174,11 @@ impl MemoryStore {
         self.entries.borrow().clone()
     }
 
+    /// How much is stored, counted as the quota counts it (characters of keys plus values).
+    pub fn used(&self) -> usize {
+        self.used_without("")
+    }
+
     fn used_without(&self, key: &str) -> usize {
         self.entries
             .borrow()
