@@ -422,14 +422,15 @@ fn load_kind<K: RecordKind + Send + Sync>(
     into.set(collection);
 }
 
-/// After the first write worth keeping, asks the browser not to clear Waymark's data when space runs low: at most
+/// After the first save or import (not after deleting everything), asks the browser not to clear Waymark's data when space runs low: at most
 /// once a page (some browsers, Firefox, ask the person each time), and not when it already promised.
 fn ask_to_keep_data_after_first_write(state: AppState) {
     let asked = StoredValue::new(false);
     Effect::watch(
         move || state.local_write.get(),
         move |write, _, _| {
-            if write.is_none() || asked.get_value() || state.persisted.get_untracked() == Some(true)
+            let kept_something = matches!(write, Some(LocalWrite::Saved | LocalWrite::Imported));
+            if !kept_something || asked.get_value() || state.persisted.get_untracked() == Some(true)
             {
                 return;
             }
