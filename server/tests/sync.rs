@@ -1214,6 +1214,12 @@ async fn a_full_space_refuses_pushes_with_413_space_full(backend: Backend) {
 }
 
 async fn the_store_s_byte_cap_refuses_pushes_until_a_space_is_deleted(backend: Backend) {
+    // The PostgreSQL tests share one database with every other test running at the same time, so a cap on the whole
+    // store cannot be tested there without a database of its own; both stores apply it through the same
+    // `push_plan::allocation`, from the store's total, which the SQLite runs check.
+    if matches!(backend, Backend::Postgres) {
+        return;
+    }
     let config = SyncConfig {
         quotas: loose_quotas(),
         server_limits: ServerLimits {
