@@ -135,11 +135,17 @@ impl AppState {
 
     /// The live check-ins grouped by local day, for trends, history and insights.
     pub fn mood_days(&self) -> MoodDays {
+        self.mood_days_since(Timestamp(i64::MIN))
+    }
+
+    /// Like [`AppState::mood_days`], only for check-ins at or after `since`: a rule about the last few days need not
+    /// sort and group years of history on every tap.
+    pub fn mood_days_since(&self, since: Timestamp) -> MoodDays {
         self.check_ins.with(|c| {
             MoodDays::build(
                 c.all(),
                 |r| {
-                    (!r.deleted).then(|| MoodPoint {
+                    (!r.deleted && r.data.at >= since).then(|| MoodPoint {
                         at: r.data.at,
                         mood: r.data.mood,
                         tags: &r.data.tags,

@@ -49,11 +49,16 @@ pub struct Imported {
 impl Imported {
     /// Whether anything may have been written, so what is shown must be read again.
     pub fn changed_anything(&self) -> bool {
-        match &self.result {
-            Ok(report) => report.added + report.updated + report.removed + report.kept_aside > 0,
-            Err(ImportError::Interrupted { .. }) => true,
-            Err(_) => false,
-        }
+        changed_anything(&self.result)
+    }
+}
+
+/// Whether an import that ended so may have written anything (an interrupted one wrote part).
+fn changed_anything(result: &Result<MergeReport, ImportError>) -> bool {
+    match result {
+        Ok(report) => report.added + report.updated + report.removed + report.kept_aside > 0,
+        Err(ImportError::Interrupted { .. }) => true,
+        Err(_) => false,
     }
 }
 
@@ -114,12 +119,7 @@ impl<S: KeyValueStore> Device<S> {
             ImportMode::Add => backup::merge(&self.repository, preview, now),
             ImportMode::Replace => backup::replace(&self.repository, preview, now),
         };
-        let wrote = match &result {
-            Ok(report) => report.added + report.updated > 0,
-            Err(ImportError::Interrupted { .. }) => true,
-            Err(_) => false,
-        };
-        let sync_queue = if wrote {
+        let sync_queue = if changed_anything(&result) {
             self.sync.queue_unsynced(now)
         } else {
             Ok(0)

@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use waymark_core::calendar::local_date;
 use waymark_core::mood::{CheckIn, MoodLevel};
 use waymark_core::plan::current;
-use waymark_core::{Record, RecordId};
+use waymark_core::{Record, RecordId, Timestamp};
 
 /// What the last tap did, for the quiet confirmation line.
 #[derive(Clone, PartialEq)]
@@ -99,7 +99,9 @@ pub fn QuickCheckIn() -> impl IntoView {
             // Help now and the person's own plan (wording from shared/design/staying-well.md and crisis.md).
             {move || {
                 let saved = matches!(feedback.get(), Some(Feedback::Saved { .. }));
-                (saved && state.mood_days().hard_week(clock::today()))
+                // Eight days back covers the last seven local days in any time zone.
+                let week = || state.mood_days_since(Timestamp(clock::now().0 - 8 * 24 * 60 * 60 * 1000));
+                (saved && week().hard_week(clock::today()))
                     .then(|| {
                         let own_words = state.staying_well.with(|c| {
                             current(c.all())
